@@ -1,0 +1,144 @@
+"""User accounts: creation, one-time setup links, password sign-in and browser sessions."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bastion import credentials
+from bastion.credentials import Prefix
+from bastion.governance.audit import record
+from bastion.passwords import check_password_strength, hash_password, verify_password
+from bastion.store.models import BrowserSession, SetupLink, User
+from bastion.store.repositories import BrowserSessions, SetupLinks, Users
+
+SETUP_LINK_LIFETIME = timedelta(hours=24)
+BROWSER_SESSION_LIFETIME = timedelta(hours=12)
+SETUP_PATH = "/console/setup"
+MAX_LOGIN_LENGTH = 100
+
+
+class AccountError(ValueError):
+    """An account request is unusable; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    session_secret: str  # goes into the cookie, never stored
+    csrf_token: str
+
+
+def check_login(login: str) -> str:
+    cleaned = login.strip()
+    if not cleaned:
+        raise AccountError("Give a login, e.g. an e-mail address or a short name.")
+    if len(cleaned) > MAX_LOGIN_LENGTH or any(c.isspace() for c in cleaned):
+        raise AccountError(f"A login has no spaces and at most {MAX_LOGIN_LENGTH} characters.")
+    return cleaned
+
+
+async def create_user(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    login: str,
+    is_admin: bool,
+    password: str | None = None,
+    name: str = "",
+    actor_id: int | None = None,
+) -> User:
+    login = check_login(login)
+    users = Users(session)
+    if await users.by_login(login) is not None:
+        raise AccountError(f"A user {login!r} already exists; pick another login.")
+    password_hash = None
+    if password is not None:
+        check_password_strength(password)
+        password_hash = await hash_password(password)
+    user = await users.add(
+        User(login=login, name=name or login, password_hash=password_hash, is_admin=is_admin, active=True, created_at=now)
+    )
+    await record(session, "user.created", now, user_id=actor_id, login=login, admin=is_admin)
+    return user
+
+
+async def issue_setup_link(session: AsyncSession, now: datetime, user: User, public_url: str) -> str:
+    """A single-use link, valid 24 hours, where ``user`` sets their password. Earlier links stop working."""
+    links = SetupLinks(session)
+    await links.retire_for_user(user.id, now)
+    secret = credentials.new_credential(Prefix.SETUP_LINK)
+    await links.add(
+        SetupLink(
+            digest=credentials.digest(secret), user_id=user.id, created_at=now, expires_at=now + SETUP_LINK_LIFETIME
+        )
+    )
+    return f"{public_url}{SETUP_PATH}?token={secret}"
+
+
+async def find_setup_link(session: AsyncSession, now: datetime, secret: str) -> tuple[SetupLink, User]:
+    link = await SetupLinks(session).find_usable(credentials.digest(secret), now)
+    user = await Users(session).get(link.user_id) if link else None
+    if link is None or user is None or not user.active:
+        raise AccountError(
+            "This setup link is not valid: it was already used or is older than 24 hours. "
+            "Ask an administrator for a new one (bastion users add LOGIN prints one)."
+        )
+    return link, user
+
+
+async def use_setup_link(session: AsyncSession, now: datetime, secret: str, password: str) -> User:
+    link, user = await find_setup_link(session, now, secret)
+    check_password_strength(password)
+    if not await SetupLinks(session).consume(link.id, now):
+        raise AccountError("This setup link was just used. Sign in with the password that was set.")
+    user.password_hash = await hash_password(password)
+    await session.flush()
+    await record(session, "user.password_set", now, user_id=user.id)
+    return user
+
+
+async def authenticate(session: AsyncSession, now: datetime, login: str, password: str, client_ip: str | None) -> User:
+    user = await Users(session).by_login(login.strip())
+    ok = await verify_password(password, user.password_hash if user else None)
+    if not ok or user is None or not user.active:
+        await record(session, "user.sign_in_failed", now, client_ip=client_ip, login=login[:MAX_LOGIN_LENGTH])
+        raise AccountError("The login or password is not right. Check both and try again.")
+    await record(session, "user.signed_in", now, user_id=user.id, client_ip=client_ip)
+    return user
+
+
+async def start_browser_session(session: AsyncSession, now: datetime, user: User) -> SignedIn:
+    secret = credentials.new_credential(Prefix.BROWSER_SESSION)
+    csrf_token = secrets.token_urlsafe(32)
+    await BrowserSessions(session).add(
+        BrowserSession(
+            digest=credentials.digest(secret),
+            user_id=user.id,
+            csrf_token=csrf_token,
+            created_at=now,
+            expires_at=now + BROWSER_SESSION_LIFETIME,
+        )
+    )
+    return SignedIn(user, secret, csrf_token)
+
+
+async def resume_browser_session(
+    session: AsyncSession, now: datetime, secret: str | None
+) -> tuple[BrowserSession, User] | None:
+    if not secret:
+        return None
+    browser_session = await BrowserSessions(session).find_active(credentials.digest(secret), now)
+    if browser_session is None:
+        return None
+    user = await Users(session).get(browser_session.user_id)
+    if user is None or not user.active:
+        return None
+    return browser_session, user
+
+
+async def end_browser_session(session: AsyncSession, secret: str) -> None:
+    await BrowserSessions(session).end(credentials.digest(secret))

@@ -1,0 +1,109 @@
+"""The composition root: every route in one list, every middleware in one expression."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bastion.clock import Clock, utcnow
+from bastion.config import Settings
+from bastion.console.routes import console_routes
+from bastion.mcp.endpoint import McpEndpoint
+from bastion.metrics import metrics_endpoint
+from bastion.oauth.routes import oauth_routes
+from bastion.services import Services
+from bastion.store.db import create_engine, create_sessionmaker, upgrade_database
+
+CONSOLE_DIR = Path(__file__).parent / "console"
+
+# RFC 6749 §10.13 / RFC 9700 §4.16: pages that take a person's decision must never be framed.
+SECURITY_HEADERS = [
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+]
+
+
+class SecurityHeaders:
+    """Adds anti-framing, CSP and no-sniff headers to every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
+    engine = create_engine(settings.database_url)
+    templates = Jinja2Templates(directory=str(CONSOLE_DIR / "templates"), autoescape=True)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        clock=clock,
+        templates=templates,
+    )
+
+
+def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services | None = None) -> Starlette:
+    services = services or build_services(settings, clock)
+    mcp = McpEndpoint(services)
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await upgrade_database(services.engine)
+        # The SDK's session manager must run in the parent app's lifespan, or /mcp fails.
+        async with mcp.session_manager.run():
+            yield
+        await services.engine.dispose()
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint(services), methods=["GET"]),
+        *mcp.routes(),
+        *oauth_routes(services),
+        *console_routes(services),
+        Mount("/static", app=StaticFiles(directory=str(CONSOLE_DIR / "static")), name="static"),
+    ]
+
+    async def not_found(_request: Request, _exc: Exception) -> PlainTextResponse:
+        return PlainTextResponse("Not found. The MCP endpoint is /mcp; the console is /console.", status_code=404)
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
+        lifespan=lifespan,
+        exception_handlers={404: not_found},
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,56 @@
+"""The append-only audit log. Event names are ``<thing>.<past tense>``, a closed set documented here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bastion.store.models import AuditEvent
+from bastion.store.repositories import AuditLog
+
+EVENTS: dict[str, str] = {
+    "user.created": "A user account was created.",
+    "user.password_set": "A user set their password through a one-time link.",
+    "user.signed_in": "A user signed in.",
+    "user.sign_in_failed": "A sign-in failed (wrong login or password).",
+    "connection.created": "An administrator or user created a connection.",
+    "connection.rotated": "A connection's client secret or API key was replaced; the old one stopped working.",
+    "connection.revoked": "A connection was revoked; all its tokens and sessions ended.",
+    "connection.reactivated": "A revoked connection was allowed again.",
+    "connection.updated": "A connection's name, redirect URIs or notes changed.",
+    "client.registered": "An AI tool registered itself (RFC 7591 dynamic registration).",
+    "client.registration_refused": "A dynamic registration was refused.",
+    "consent.granted": "A user allowed a client.",
+    "consent.denied": "A user denied a client.",
+    "code.issued": "An authorization code was issued.",
+    "code.reused": "An authorization code was presented twice; every token it issued was revoked.",
+    "token.issued": "Tokens were issued.",
+    "token.refreshed": "A refresh token was rotated.",
+    "token.reused": "A rotated refresh token was presented again; its whole family was revoked.",
+    "token.revoked": "A client revoked a token (RFC 7009).",
+    "token.rejected": "A token request was refused.",
+    "mcp.rejected": "An MCP request was refused (credential, scope, origin or master switch).",
+    "tool.called": "A tool was called.",
+    "settings.changed": "An administrator changed a server setting.",
+}
+
+
+async def record(
+    session: AsyncSession,
+    event: str,
+    now: datetime,
+    *,
+    connection_id: int | None = None,
+    user_id: int | None = None,
+    client_ip: str | None = None,
+    **detail: Any,
+) -> None:
+    if event not in EVENTS:
+        raise ValueError(f"unknown audit event {event!r}; add it to governance/audit.py:EVENTS")
+    await AuditLog(session).append(
+        AuditEvent(
+            at=now, event=event, connection_id=connection_id, user_id=user_id, client_ip=client_ip, detail=detail
+        )
+    )

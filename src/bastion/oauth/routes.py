@@ -1,0 +1,28 @@
+"""Every OAuth endpoint of the authorization server, in one list."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from bastion.oauth.authorize import authorization_endpoint
+from bastion.oauth.introspect import introspection_endpoint
+from bastion.oauth.metadata import authorization_server_metadata_endpoint
+from bastion.oauth.register import registration_endpoint
+from bastion.oauth.revoke import revocation_endpoint
+from bastion.oauth.token import token_endpoint
+from bastion.services import Services
+
+
+def oauth_routes(services: Services) -> list[BaseRoute]:
+    return [
+        Route(
+            "/.well-known/oauth-authorization-server",
+            authorization_server_metadata_endpoint(services),
+            methods=["GET", "OPTIONS"],
+        ),
+        Route("/oauth/authorize", authorization_endpoint(services), methods=["GET", "POST"]),
+        Route("/oauth/token", token_endpoint(services), methods=["POST", "OPTIONS"]),
+        Route("/oauth/register", registration_endpoint(services), methods=["POST", "OPTIONS"]),
+        Route("/oauth/revoke", revocation_endpoint(services), methods=["POST", "OPTIONS"]),
+        Route("/oauth/introspect", introspection_endpoint(services), methods=["POST"]),
+    ]

@@ -1,0 +1,136 @@
+"""Runtime settings an administrator changes while Bastion runs, with their defaults and bounds.
+
+The keys are public interface (CLI, console, docs): keep them stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+class SettingRejected(ValueError):
+    """A value is out of bounds or of the wrong kind; the message says what is accepted."""
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    kind: type  # bool or int
+    default: Any
+    description: str
+    minimum: int | None = None
+    maximum: int | None = None
+    unit: str = ""
+
+    def parse(self, raw: Any) -> Any:
+        """Turn a CLI string or a JSON/form value into the typed value, or say what is accepted."""
+        if self.kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("true", "1", "yes", "on", "enabled"):
+                return True
+            if text in ("false", "0", "no", "off", "disabled"):
+                return False
+            raise SettingRejected(f"{self.key} takes true or false, not {raw!r}.")
+        if isinstance(raw, bool):
+            raise SettingRejected(f"{self.key} takes a whole number, not {raw!r}.")
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise SettingRejected(f"{self.key} takes a whole number{self._unit_hint()}, not {raw!r}.") from None
+        if self.minimum is not None and value < self.minimum:
+            raise SettingRejected(f"{self.key} must be at least {self.minimum}{self._unit_hint()}; got {value}.")
+        if self.maximum is not None and value > self.maximum:
+            raise SettingRejected(f"{self.key} must be at most {self.maximum}{self._unit_hint()}; got {value}.")
+        return value
+
+    def _unit_hint(self) -> str:
+        return f" of {self.unit}" if self.unit else ""
+
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+SETTING_SPECS: dict[str, SettingSpec] = {
+    spec.key: spec
+    for spec in (
+        SettingSpec("mcp_enabled", bool, True, "Master switch: while off, every MCP request is refused."),
+        SettingSpec(
+            "access_token_ttl_seconds", int, HOUR, "Access token lifetime.", 60, 7 * DAY, "seconds"
+        ),
+        SettingSpec(
+            "refresh_token_ttl_seconds", int, 30 * DAY, "Refresh token lifetime.", HOUR, 365 * DAY, "seconds"
+        ),
+        SettingSpec(
+            "refresh_grace_seconds",
+            int,
+            30,
+            "How long the previous refresh token is still accepted once after rotation (lost responses).",
+            0,
+            5 * MINUTE,
+            "seconds",
+        ),
+        # OAuth 2.1 §4.1.2: authorization codes live at most 10 minutes.
+        SettingSpec("auth_code_ttl_seconds", int, 10 * MINUTE, "Authorization code lifetime.", 10, 10 * MINUTE, "seconds"),
+        SettingSpec("dynamic_registration_enabled", bool, True, "Let AI tools register themselves (RFC 7591)."),
+        SettingSpec(
+            "unused_registration_days",
+            int,
+            7,
+            "Self-registered clients never used are removed after this many days.",
+            1,
+            365,
+            "days",
+        ),
+        SettingSpec(
+            "idle_after_seconds", int, 7 * DAY, "A connection unused this long shows as Idle.", HOUR, 365 * DAY, "seconds"
+        ),
+        SettingSpec("rate_limit_per_minute", int, 120, "Default MCP requests per minute per connection.", 1, 100_000),
+        SettingSpec("rate_limit_per_day", int, 20_000, "Default MCP requests per day per connection.", 1, 100_000_000),
+        SettingSpec("log_payloads", bool, False, "Record tool arguments and results in the audit log."),
+        SettingSpec("audit_retention_days", int, 365, "Audit entries older than this are deleted.", 1, 3650, "days"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """A snapshot of every runtime setting, read at the start of a request."""
+
+    mcp_enabled: bool = True
+    access_token_ttl_seconds: int = HOUR
+    refresh_token_ttl_seconds: int = 30 * DAY
+    refresh_grace_seconds: int = 30
+    auth_code_ttl_seconds: int = 10 * MINUTE
+    dynamic_registration_enabled: bool = True
+    unused_registration_days: int = 7
+    idle_after_seconds: int = 7 * DAY
+    rate_limit_per_minute: int = 120
+    rate_limit_per_day: int = 20_000
+    log_payloads: bool = False
+    audit_retention_days: int = 365
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> ServerSettings:
+        values = {}
+        for spec in SETTING_SPECS.values():
+            if spec.key in stored:
+                try:
+                    values[spec.key] = spec.parse(stored[spec.key])
+                except SettingRejected:
+                    continue  # a value stored by an older version with other bounds falls back to the default
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def parse_setting(key: str, raw: Any) -> Any:
+    spec = SETTING_SPECS.get(key)
+    if spec is None:
+        known = ", ".join(SETTING_SPECS)
+        raise SettingRejected(f"Unknown setting {key!r}. Known settings: {known}.")
+    return spec.parse(raw)

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, narrow repositories with domain verbs, Alembic migrations."""

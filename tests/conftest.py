@@ -1,0 +1,126 @@
+"""Shared fixtures: a real database (SQLite always, PostgreSQL when BASTION_TEST_POSTGRES_URL is set),
+a Bastion app on a frozen clock, and an in-process HTTP client (httpx2 over ASGI, no network).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import text
+
+from bastion.app import build_services, create_app
+from bastion.clock import FrozenClock
+from bastion.config import Settings, normalize_database_url
+from bastion.services import Services
+from bastion.store.models import Base
+
+PUBLIC_URL = "http://testserver"
+POSTGRES_URL = os.environ.get("BASTION_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("BASTION_TEST_REDIS_URL")
+
+
+def _sync_postgres_url(url: str) -> str:
+    return "postgresql+psycopg2://" + url.split("://", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test run, dropped at the end; None when no server is configured."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    import asyncio
+
+    import asyncpg
+
+    base = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"bastion_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(base)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    prefix, _, _ = base.rpartition("/")
+    try:
+        yield f"{prefix}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_database: str | None) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bastion.db'}"
+        return
+    if postgres_database is None:
+        pytest.skip("PostgreSQL tests need BASTION_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    yield postgres_database
+    # Leave the next test an empty database: drop every table, Alembic's included, so it migrates afresh.
+    import asyncio
+
+    import asyncpg
+
+    async def reset() -> None:
+        conn = await asyncpg.connect(postgres_database)
+        try:
+            tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+            await conn.execute(
+                "DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in [*tables, "alembic_version"]) + " CASCADE"
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(reset())
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings.from_env(
+        {
+            "BASTION_HOME": str(tmp_path / "home"),
+            "BASTION_DATABASE_URL": database_url,
+            "BASTION_PUBLIC_URL": PUBLIC_URL,
+            "BASTION_SECRET_KEY": "test-secret-key-" + "x" * 32,
+        }
+    )
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FrozenClock) -> Services:
+    return build_services(settings, clock)
+
+
+@pytest.fixture
+async def app(settings: Settings, services: Services) -> AsyncIterator:
+    application = create_app(settings, services=services)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx2.AsyncClient]:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+        yield http
+
+
+def database_kind(url: str) -> str:
+    return "postgres" if normalize_database_url(url).startswith("postgresql") else "sqlite"
+
+
+__all__ = ["PUBLIC_URL", "REDIS_URL", "database_kind", "text", "create_sync_engine"]
