@@ -11,22 +11,16 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import text
 
-from bastion.app import build_services, create_app
 from bastion.clock import FrozenClock
 from bastion.config import Settings, normalize_database_url
-from bastion.services import Services
+from bastion.services import Services, build_services
+from bastion.store.db import upgrade_database
 from bastion.store.models import Base
 
 PUBLIC_URL = "http://testserver"
 POSTGRES_URL = os.environ.get("BASTION_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("BASTION_TEST_REDIS_URL")
-
-
-def _sync_postgres_url(url: str) -> str:
-    return "postgresql+psycopg2://" + url.split("://", 1)[1]
 
 
 @pytest.fixture(scope="session")
@@ -101,12 +95,18 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def services(settings: Settings, clock: FrozenClock) -> Services:
-    return build_services(settings, clock)
+async def services(settings: Settings, clock: FrozenClock) -> AsyncIterator[Services]:
+    """Services on a migrated database, usable without HTTP (rules and repositories)."""
+    built = build_services(settings, clock)
+    await upgrade_database(built.engine)
+    yield built
+    await built.engine.dispose()
 
 
 @pytest.fixture
 async def app(settings: Settings, services: Services) -> AsyncIterator:
+    from bastion.app import create_app  # imported here so rule tests run without the HTTP layer
+
     application = create_app(settings, services=services)
     async with application.router.lifespan_context(application):
         yield application
@@ -122,5 +122,3 @@ async def client(app) -> AsyncIterator[httpx2.AsyncClient]:
 def database_kind(url: str) -> str:
     return "postgres" if normalize_database_url(url).startswith("postgresql") else "sqlite"
 
-
-__all__ = ["PUBLIC_URL", "REDIS_URL", "database_kind", "text", "create_sync_engine"]

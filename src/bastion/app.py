@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -12,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bastion.clock import Clock, utcnow
@@ -21,10 +19,8 @@ from bastion.console.routes import console_routes
 from bastion.mcp.endpoint import McpEndpoint
 from bastion.metrics import metrics_endpoint
 from bastion.oauth.routes import oauth_routes
-from bastion.services import Services
-from bastion.store.db import create_engine, create_sessionmaker, upgrade_database
-
-CONSOLE_DIR = Path(__file__).parent / "console"
+from bastion.services import CONSOLE_DIR, Services, build_services
+from bastion.store.db import upgrade_database
 
 # RFC 6749 §10.13 / RFC 9700 §4.16: pages that take a person's decision must never be framed.
 SECURITY_HEADERS = [
@@ -58,18 +54,6 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
-    engine = create_engine(settings.database_url)
-    templates = Jinja2Templates(directory=str(CONSOLE_DIR / "templates"), autoescape=True)
-    return Services(
-        settings=settings,
-        engine=engine,
-        sessionmaker=create_sessionmaker(engine),
-        clock=clock,
-        templates=templates,
-    )
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services | None = None) -> Starlette:

@@ -41,13 +41,16 @@ class SettingSpec:
         except ValueError:
             raise SettingRejected(f"{self.key} takes a whole number{self._unit_hint()}, not {raw!r}.") from None
         if self.minimum is not None and value < self.minimum:
-            raise SettingRejected(f"{self.key} must be at least {self.minimum}{self._unit_hint()}; got {value}.")
+            raise SettingRejected(f"{self.key} must be at least {self.minimum}{self._unit_suffix()}; got {value}.")
         if self.maximum is not None and value > self.maximum:
-            raise SettingRejected(f"{self.key} must be at most {self.maximum}{self._unit_hint()}; got {value}.")
+            raise SettingRejected(f"{self.key} must be at most {self.maximum}{self._unit_suffix()}; got {value}.")
         return value
 
     def _unit_hint(self) -> str:
         return f" of {self.unit}" if self.unit else ""
+
+    def _unit_suffix(self) -> str:
+        return f" {self.unit}" if self.unit else ""
 
 
 MINUTE = 60

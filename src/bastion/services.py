@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import jinja2
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.templating import Jinja2Templates
 
-from bastion.clock import Clock
+from bastion.clock import Clock, utcnow
 from bastion.config import Settings
 from bastion.server_settings import ServerSettings
+from bastion.store.db import create_engine, create_sessionmaker
 from bastion.store.repositories import StoredSettings
+
+CONSOLE_DIR = Path(__file__).parent / "console"
 
 
 @dataclass
@@ -36,3 +41,20 @@ class Services:
 
     def count(self, name: str, by: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + by
+
+
+def template_environment() -> jinja2.Environment:
+    # Every page escapes by default: client names and other stored strings are attacker-controlled.
+    loader = jinja2.FileSystemLoader(str(CONSOLE_DIR / "templates"))
+    return jinja2.Environment(loader=loader, autoescape=True)
+
+
+def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
+    engine = create_engine(settings.database_url)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        clock=clock,
+        templates=Jinja2Templates(env=template_environment()),
+    )
