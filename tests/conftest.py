@@ -121,4 +121,3 @@ async def client(app) -> AsyncIterator[httpx2.AsyncClient]:
 
 def database_kind(url: str) -> str:
     return "postgres" if normalize_database_url(url).startswith("postgresql") else "sqlite"
-

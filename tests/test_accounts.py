@@ -67,7 +67,9 @@ async def test_a_browser_session_resumes_until_it_expires(services, clock):
     async with services.transaction() as session:
         signed_in = await accounts.start_browser_session(session, services.clock(), alice)
     async with services.transaction() as session:
-        assert (await accounts.resume_browser_session(session, services.clock(), signed_in.session_secret))[1].id == alice.id
+        assert (await accounts.resume_browser_session(session, services.clock(), signed_in.session_secret))[
+            1
+        ].id == alice.id
     clock.advance(13 * 3600)
     async with services.transaction() as session:
         assert await accounts.resume_browser_session(session, services.clock(), signed_in.session_secret) is None

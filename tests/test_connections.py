@@ -56,7 +56,7 @@ async def test_rotating_a_public_client_says_there_is_no_secret(services):
     issued = await make_oauth_client(services, client_type="public")
     async with services.transaction() as session:
         connection = await connections.get_connection(session, issued.connection.id)
-        with pytest.raises(connections.ConnectionError_, match="no secret to rotate"):
+        with pytest.raises(connections.ConnectionRejected, match="no secret to rotate"):
             await connections.rotate_credential(session, services.clock(), connection)
 
 
@@ -100,5 +100,5 @@ async def test_an_unknown_connection_id_says_how_to_find_the_right_one(services)
 
 
 async def test_an_empty_name_is_refused():
-    with pytest.raises(connections.ConnectionError_, match="Give the connection a name"):
+    with pytest.raises(connections.ConnectionRejected, match="Give the connection a name"):
         connections.check_name("   ")

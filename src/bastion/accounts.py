@@ -60,7 +60,9 @@ async def create_user(
         check_password_strength(password)
         password_hash = await hash_password(password)
     user = await users.add(
-        User(login=login, name=name or login, password_hash=password_hash, is_admin=is_admin, active=True, created_at=now)
+        User(
+            login=login, name=name or login, password_hash=password_hash, is_admin=is_admin, active=True, created_at=now
+        )
     )
     await record(session, "user.created", now, user_id=actor_id, login=login, admin=is_admin)
     return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -56,6 +57,24 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+# Forms and OAuth requests are small; /mcp has the SDK's own (larger) limit.
+MAX_FORM_BODY_BYTES = 64 * 1024
+
+
+class LimitBodySize:
+    """Refuses oversized request bodies with 413 before any handler reads them (everything but /mcp)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.limited = RequestBodyLimitMiddleware(app, MAX_FORM_BODY_BYTES)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/mcp"):
+            await self.limited(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services | None = None) -> Starlette:
     services = services or build_services(settings, clock)
     mcp = McpEndpoint(services)
@@ -85,7 +104,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(LimitBodySize)],
         lifespan=lifespan,
         exception_handlers={404: not_found},
     )

@@ -24,7 +24,7 @@ ClientType = Literal["confidential", "public"]
 MAX_NAME_LENGTH = 120
 
 
-class ConnectionError_(ValueError):  # noqa: N801 - avoid shadowing the builtin ConnectionError
+class ConnectionRejected(ValueError):
     """A connection request is unusable; the message says how to fix it."""
 
 
@@ -43,9 +43,9 @@ class IssuedCredential:
 def check_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise ConnectionError_("Give the connection a name, e.g. “Acme Internal CRM”.")
+        raise ConnectionRejected("Give the connection a name, e.g. “Acme Internal CRM”.")
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise ConnectionError_(f"The name may be at most {MAX_NAME_LENGTH} characters long.")
+        raise ConnectionRejected(f"The name may be at most {MAX_NAME_LENGTH} characters long.")
     return cleaned
 
 
@@ -61,7 +61,7 @@ async def create_oauth_client(
 ) -> IssuedCredential:
     """A custom OAuth client registered by a person (the seed page's *Custom OAuth* connection)."""
     if client_type not in ("confidential", "public"):
-        raise ConnectionError_("The client type is either confidential (has a client secret) or public (PKCE only).")
+        raise ConnectionRejected("The client type is either confidential (has a client secret) or public (PKCE only).")
     uris = check_redirect_uris(redirect_uris)
     secret = credentials.new_credential(Prefix.CLIENT_SECRET) if client_type == "confidential" else None
     connection = await Connections(session).add(
@@ -92,7 +92,7 @@ async def create_api_key(
     session: AsyncSession, now: datetime, *, name: str, user: User, read_only: bool, actor_id: int | None = None
 ) -> IssuedCredential:
     if not user.active:
-        raise ConnectionError_(f"User {user.login!r} is deactivated; an API key cannot act as them.")
+        raise ConnectionRejected(f"User {user.login!r} is deactivated; an API key cannot act as them.")
     key = credentials.new_credential(Prefix.API_KEY)
     connection = await Connections(session).add(
         Connection(
@@ -132,7 +132,7 @@ async def rotate_credential(
         new_secret = credentials.new_credential(Prefix.CLIENT_SECRET)
         connection.client_secret_digest = credentials.digest(new_secret)
     else:
-        raise ConnectionError_(
+        raise ConnectionRejected(
             "This is a public OAuth client: it has no secret to rotate. Revoke it to end its access instead."
         )
     await session.flush()
@@ -165,5 +165,7 @@ async def reactivate_connection(
 async def find_user(session: AsyncSession, login: str) -> User:
     user = await Users(session).by_login(login)
     if user is None:
-        raise ConnectionError_(f"No user {login!r}; `bastion users list` shows them, `bastion users add` creates one.")
+        raise ConnectionRejected(
+            f"No user {login!r}; `bastion users list` shows them, `bastion users add` creates one."
+        )
     return user

@@ -61,12 +61,8 @@ SETTING_SPECS: dict[str, SettingSpec] = {
     spec.key: spec
     for spec in (
         SettingSpec("mcp_enabled", bool, True, "Master switch: while off, every MCP request is refused."),
-        SettingSpec(
-            "access_token_ttl_seconds", int, HOUR, "Access token lifetime.", 60, 7 * DAY, "seconds"
-        ),
-        SettingSpec(
-            "refresh_token_ttl_seconds", int, 30 * DAY, "Refresh token lifetime.", HOUR, 365 * DAY, "seconds"
-        ),
+        SettingSpec("access_token_ttl_seconds", int, HOUR, "Access token lifetime.", 60, 7 * DAY, "seconds"),
+        SettingSpec("refresh_token_ttl_seconds", int, 30 * DAY, "Refresh token lifetime.", HOUR, 365 * DAY, "seconds"),
         SettingSpec(
             "refresh_grace_seconds",
             int,
@@ -77,7 +73,9 @@ SETTING_SPECS: dict[str, SettingSpec] = {
             "seconds",
         ),
         # OAuth 2.1 §4.1.2: authorization codes live at most 10 minutes.
-        SettingSpec("auth_code_ttl_seconds", int, 10 * MINUTE, "Authorization code lifetime.", 10, 10 * MINUTE, "seconds"),
+        SettingSpec(
+            "auth_code_ttl_seconds", int, 10 * MINUTE, "Authorization code lifetime.", 10, 10 * MINUTE, "seconds"
+        ),
         SettingSpec("dynamic_registration_enabled", bool, True, "Let AI tools register themselves (RFC 7591)."),
         SettingSpec(
             "unused_registration_days",
@@ -89,7 +87,13 @@ SETTING_SPECS: dict[str, SettingSpec] = {
             "days",
         ),
         SettingSpec(
-            "idle_after_seconds", int, 7 * DAY, "A connection unused this long shows as Idle.", HOUR, 365 * DAY, "seconds"
+            "idle_after_seconds",
+            int,
+            7 * DAY,
+            "A connection unused this long shows as Idle.",
+            HOUR,
+            365 * DAY,
+            "seconds",
         ),
         SettingSpec("rate_limit_per_minute", int, 120, "Default MCP requests per minute per connection.", 1, 100_000),
         SettingSpec("rate_limit_per_day", int, 20_000, "Default MCP requests per day per connection.", 1, 100_000_000),

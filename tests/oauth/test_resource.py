@@ -11,7 +11,9 @@ def test_absent_or_our_resource_means_our_mcp_endpoint(requested):
     assert check_resource(requested, OURS) == OURS
 
 
-@pytest.mark.parametrize("requested", ["https://other.example.com/mcp", "https://mcp.example.com/", [OURS, "https://x/"]])
+@pytest.mark.parametrize(
+    "requested", ["https://other.example.com/mcp", "https://mcp.example.com/", [OURS, "https://x/"]]
+)
 def test_a_foreign_resource_is_invalid_target(requested):
     with pytest.raises(InvalidTarget, match="is not served here") as caught:
         check_resource(requested, OURS)

@@ -36,7 +36,9 @@ def check_redirect_uri(uri: str) -> str:
     except ValueError:
         raise RedirectUriRejected(f"{uri!r} is not a valid URL.") from None
     if not parts.scheme or not parts.netloc or not parts.hostname:
-        raise RedirectUriRejected(f"{uri!r} is not an absolute URL; write it in full, e.g. https://app.example.com/callback.")
+        raise RedirectUriRejected(
+            f"{uri!r} is not an absolute URL; write it in full, e.g. https://app.example.com/callback."
+        )
     if "#" in uri:
         raise RedirectUriRejected(f"{uri!r} has a fragment (#...); redirect URIs must not have one (RFC 6749 §3.1.2).")
     if parts.username is not None or parts.password is not None:

@@ -7,7 +7,7 @@ WRITE = "mcp:write"
 OFFLINE_ACCESS = "offline_access"
 MCP_SCOPES = (READ, WRITE)
 FULL = f"{READ} {WRITE}"
-# Advertised in RFC 8414 metadata; offline_access is accepted but grants nothing extra (refresh tokens are always issued).
+# Advertised in RFC 8414 metadata; offline_access is accepted but adds nothing: refresh tokens are always issued.
 AUTHORIZATION_SERVER_SCOPES = (READ, WRITE, OFFLINE_ACCESS)
 
 

@@ -45,9 +45,12 @@ class Users:
         return (await self.session.scalars(select(User).order_by(User.login))).all()
 
     async def count_active_admins(self) -> int:
-        return await self.session.scalar(
-            select(func.count()).select_from(User).where(User.is_admin.is_(True), User.active.is_(True))
-        ) or 0
+        return (
+            await self.session.scalar(
+                select(func.count()).select_from(User).where(User.is_admin.is_(True), User.active.is_(True))
+            )
+            or 0
+        )
 
     async def any_admin_with_password(self) -> bool:
         found = await self.session.scalar(
@@ -149,11 +152,14 @@ class Connections:
         return result.rowcount or 0
 
     async def count_dynamic_since(self, ip: str, since: datetime) -> int:
-        return await self.session.scalar(
-            select(func.count())
-            .select_from(Connection)
-            .where(Connection.registered_from_ip == ip, Connection.created_at >= since)
-        ) or 0
+        return (
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Connection)
+                .where(Connection.registered_from_ip == ip, Connection.created_at >= since)
+            )
+            or 0
+        )
 
 
 class Consents:
@@ -254,18 +260,19 @@ class Tokens:
 
     async def revoke_for_connection(self, connection_id: int, now: datetime) -> int:
         result = await self.session.execute(
-            update(Token)
-            .where(Token.connection_id == connection_id, Token.revoked_at.is_(None))
-            .values(revoked_at=now)
+            update(Token).where(Token.connection_id == connection_id, Token.revoked_at.is_(None)).values(revoked_at=now)
         )
         return result.rowcount or 0
 
     async def count_active(self, connection_id: int, now: datetime) -> int:
-        return await self.session.scalar(
-            select(func.count())
-            .select_from(Token)
-            .where(Token.connection_id == connection_id, Token.revoked_at.is_(None), Token.expires_at > now)
-        ) or 0
+        return (
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Token)
+                .where(Token.connection_id == connection_id, Token.revoked_at.is_(None), Token.expires_at > now)
+            )
+            or 0
+        )
 
 
 class StoredSettings:
