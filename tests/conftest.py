@@ -4,6 +4,7 @@ a Bastion app on a frozen clock, and an in-process HTTP client (httpx2 over ASGI
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -108,8 +109,24 @@ async def app(settings: Settings, services: Services) -> AsyncIterator:
     from bastion.app import create_app  # imported here so rule tests run without the HTTP layer
 
     application = create_app(settings, services=services)
-    async with application.router.lifespan_context(application):
-        yield application
+    # The lifespan (the MCP session manager's anyio task group) must be entered and exited in one task;
+    # pytest-asyncio runs a fixture's setup and teardown in different tasks, so it gets a task of its own.
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        async with application.router.lifespan_context(application):
+            started.set()
+            await stopping.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    is_started = asyncio.ensure_future(started.wait())
+    await asyncio.wait({lifespan, is_started}, return_when=asyncio.FIRST_COMPLETED)
+    if not is_started.done():
+        is_started.cancel()
+        lifespan.result()  # start-up failed: raise its error here
+    yield application
+    stopping.set()
+    await lifespan
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ async def current_visitor(request: Request, session: AsyncSession, now) -> Visit
 
 
 def csrf_ok(visitor: Visitor, submitted: str | None) -> bool:
-    return bool(submitted) and hmac.compare_digest(visitor.csrf_token, submitted or "")
+    # Compared as bytes: compare_digest refuses non-ASCII str, and a form may post anything.
+    return bool(submitted) and hmac.compare_digest(visitor.csrf_token.encode(), (submitted or "").encode())
 
 
 def set_session_cookie(response: Response, secret: str, settings: Settings) -> None:

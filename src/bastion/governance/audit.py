@@ -15,6 +15,8 @@ EVENTS: dict[str, str] = {
     "user.password_set": "A user set their password through a one-time link.",
     "user.signed_in": "A user signed in.",
     "user.sign_in_failed": "A sign-in failed (wrong login or password).",
+    "user.sign_in_throttled": "A sign-in was refused after too many recent failures for its login or address.",
+    "user.password_changed": "A signed-in user changed their password; their other browser sessions ended.",
     "connection.created": "An administrator or user created a connection.",
     "connection.rotated": "A connection's client secret or API key was replaced; the old one stopped working.",
     "connection.revoked": "A connection was revoked; all its tokens and sessions ended.",

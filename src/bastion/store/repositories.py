@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion.store.models import (
@@ -300,6 +300,17 @@ class AuditLog:
     async def append(self, event: AuditEvent) -> None:
         self.session.add(event)
         await self.session.flush()
+
+    async def sign_in_failures_since(self, login: str, client_ip: str | None, since: datetime) -> Sequence[AuditEvent]:
+        """Failed sign-ins after ``since`` for this login (any case) or from this address, oldest first."""
+        same_login = func.lower(AuditEvent.detail["login"].as_string()) == login.lower()
+        matches = or_(same_login, AuditEvent.client_ip == client_ip) if client_ip else same_login
+        query = (
+            select(AuditEvent)
+            .where(AuditEvent.event == "user.sign_in_failed", AuditEvent.at > since, matches)
+            .order_by(AuditEvent.at)
+        )
+        return (await self.session.scalars(query)).all()
 
     async def recent(self, *, event: str | None = None, connection_id: int | None = None, limit: int = 100):
         query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)

@@ -1,0 +1,188 @@
+"""The ASGI gate in front of the SDK's Streamable HTTP transport.
+
+Per request: Host and Origin → protocol version → (POST) read the body → one short transaction
+that authenticates the bearer credential, checks the master switch and the scope of any tool
+call, and records the use → hand the request, with ``scope["user"]`` set, to the SDK. A refusal
+is answered here and audited in a second transaction (the first one wrote nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, TransportSecuritySettings
+from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
+from mcp_types import INTERNAL_ERROR
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
+from starlette.authentication import AuthCredentials
+from starlette.requests import Request
+from starlette.types import Message, Receive, Scope, Send
+
+from bastion.governance.audit import record
+from bastion.http_util import client_ip
+from bastion.mcp.auth import authenticate_bearer, bearer_token
+from bastion.mcp.errors import (
+    AccessSwitchedOff,
+    InsufficientScope,
+    McpRefusal,
+    UnsupportedProtocolVersion,
+    jsonrpc_error_response,
+)
+from bastion.mcp.origins import check_host_and_origin
+from bastion.mcp.server import McpUser
+from bastion.oauth import scopes as scope_rules
+from bastion.services import Services
+from bastion.store.repositories import Connections
+from bastion.tools.context import Principal
+from bastion.tools.registry import ToolRegistry
+
+logger = logging.getLogger("bastion.mcp")
+
+SUPPORTED_PROTOCOL_VERSIONS = [*HANDSHAKE_PROTOCOL_VERSIONS, *MODERN_PROTOCOL_VERSIONS]
+
+
+class BodyTooLarge(McpRefusal):
+    status_code = 413
+    reason = "body_too_large"
+    audited = False
+
+
+def check_protocol_version(requested: str | None) -> None:
+    """MCP Streamable HTTP §Protocol Version Header: an unsupported version is answered 400."""
+    if requested is not None and requested not in SUPPORTED_PROTOCOL_VERSIONS:
+        raise UnsupportedProtocolVersion(requested, SUPPORTED_PROTOCOL_VERSIONS)
+
+
+def called_tools(body: bytes) -> list[str]:
+    """The tool names of the ``tools/call`` requests in a JSON-RPC body; malformed bodies are the SDK's to answer."""
+    try:
+        decoded = json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return []
+    messages = decoded if isinstance(decoded, list) else [decoded]
+    names = []
+    for message in messages:
+        if isinstance(message, dict) and message.get("method") == "tools/call":
+            params = message.get("params")
+            if isinstance(params, dict) and isinstance(params.get("name"), str):
+                names.append(params["name"])
+    return names
+
+
+def check_tool_scopes(tool_names: Iterable[str], registry: ToolRegistry, principal: Principal) -> None:
+    """RFC 6750 §3.1 / MCP authorization (scope challenge): name every scope a call needs, so the client can step up."""
+    for name in tool_names:
+        spec = registry.get(name)
+        if spec is not None and not principal.has_scope(spec.required_scope):
+            needed = scope_rules.normalize([spec.required_scope])
+            raise InsufficientScope(
+                f"The tool {name} needs the scope {spec.required_scope}, but this credential has only "
+                f"{' '.join(principal.scopes) or 'no scopes'}. Sign in again granting {needed}, "
+                "or ask your administrator for a credential with write access.",
+                needed=needed,
+                connection_id=principal.connection.id,
+                user_id=principal.user.id,
+            )
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
+    """Read the whole request body (at most ``limit`` bytes) and give back a ``receive`` that replays it."""
+    body = bytearray()
+    trailing: list[Message] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            trailing.append(message)
+            break
+        body.extend(message.get("body", b""))
+        if len(body) > limit:
+            raise BodyTooLarge(f"The request body is larger than {limit} bytes; send smaller requests.")
+        if not message.get("more_body", False):
+            break
+    replay: deque[Message] = deque([{"type": "http.request", "body": bytes(body), "more_body": False}, *trailing])
+
+    async def replaying_receive() -> Message:
+        return replay.popleft() if replay else await receive()
+
+    return bytes(body), replaying_receive
+
+
+class McpGate:
+    """The ASGI app routed at ``/mcp`` and ``/mcp/``."""
+
+    def __init__(
+        self,
+        services: Services,
+        registry: ToolRegistry,
+        session_manager: StreamableHTTPSessionManager,
+        security: TransportSecuritySettings,
+    ) -> None:
+        self.services = services
+        self.registry = registry
+        self.session_manager = session_manager
+        self.security = security
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        settings = self.services.settings
+        request = Request(scope)
+        try:
+            await check_host_and_origin(request, self.security, settings)
+            check_protocol_version(request.headers.get(MCP_PROTOCOL_VERSION_HEADER))
+            token = bearer_token(request.headers.get("authorization"))
+            tool_names: list[str] = []
+            if request.method == "POST":
+                body, receive = await read_body(receive, DEFAULT_MAX_REQUEST_BODY_SIZE)
+                tool_names = called_tools(body)
+            principal = await self.admit(token, tool_names)
+        except McpRefusal as refusal:
+            if refusal.audited:
+                await self.audit_refusal(request, refusal)
+            await refusal.response(settings)(scope, receive, send)
+            return
+        except Exception:
+            logger.exception("could not admit an MCP request")
+            response = jsonrpc_error_response(
+                500, INTERNAL_ERROR, "The server could not check this request's credential; try again shortly."
+            )
+            await response(scope, receive, send)
+            return
+        assert token is not None  # admit() refuses a request without one
+        scope["user"] = McpUser(principal, token, settings.issuer)
+        scope["auth"] = AuthCredentials(list(principal.scopes))
+        await self.session_manager.handle_request(scope, receive, send)
+
+    async def admit(self, token: str | None, tool_names: list[str]) -> Principal:
+        """The one short transaction of an MCP request, committed before the SDK (and any tool) runs."""
+        now = self.services.clock()
+        async with self.services.transaction() as session:
+            principal = await authenticate_bearer(session, now, token, self.services.settings)
+            # Checked after authentication so the audit log names who was turned away; every request, every time.
+            if not (await self.services.server_settings(session)).mcp_enabled:
+                raise AccessSwitchedOff(connection_id=principal.connection.id, user_id=principal.user.id)
+            check_tool_scopes(tool_names, self.registry, principal)
+            await Connections(session).record_use(principal.connection.id, now)
+        return principal
+
+    async def audit_refusal(self, request: Request, refusal: McpRefusal) -> None:
+        detail: dict[str, Any] = {"reason": refusal.reason, "status": refusal.status_code, "method": request.method}
+        if isinstance(refusal, InsufficientScope):
+            detail["needed_scope"] = refusal.needed
+        try:
+            async with self.services.transaction() as session:
+                await record(
+                    session,
+                    "mcp.rejected",
+                    self.services.clock(),
+                    connection_id=refusal.connection_id,
+                    user_id=refusal.user_id,
+                    client_ip=client_ip(request, self.services.settings.trusted_proxies),
+                    **detail,
+                )
+        except Exception:
+            # The refusal is still answered; a lost audit entry is logged rather than turned into a 500.
+            logger.exception("could not audit a refused MCP request")

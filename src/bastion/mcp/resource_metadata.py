@@ -1,0 +1,44 @@
+"""RFC 9728 protected-resource metadata: how a client finds the authorization server for /mcp."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bastion.config import Settings
+from bastion.oauth import scopes as scope_rules
+
+# RFC 9728 §3: public, unauthenticated, readable from any web origin (browser-based clients discover with it).
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, MCP-Protocol-Version",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def protected_resource_metadata(settings: Settings) -> dict[str, Any]:
+    return {
+        # RFC 9728 §3.3: the resource value must be identical to the URL the client used (no trailing slash).
+        "resource": settings.resource_url,
+        "authorization_servers": [settings.issuer],
+        # offline_access is an authorization-server scope, not a scope of this resource.
+        "scopes_supported": list(scope_rules.MCP_SCOPES),
+        # OAuth 2.1 §5.2: bearer tokens only in the Authorization header, never in a query string.
+        "bearer_methods_supported": ["header"],
+        "resource_name": "Bastion MCP server",
+    }
+
+
+def protected_resource_metadata_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+    document = protected_resource_metadata(settings)
+
+    async def endpoint(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=CORS_HEADERS)
+        return JSONResponse(document, headers=CORS_HEADERS)
+
+    return endpoint

@@ -1,0 +1,170 @@
+"""The refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
+
+Every refresh spends the presented token (compare-and-set) before minting a new pair in the same
+family. A spent token presented again means one of two things: the client lost the response and
+retries, or someone else holds a copy. Within the grace window, the immediately previous token is
+accepted once more (its unused successor is revoked); anything else revokes the whole family.
+
+The access tokens of a spent refresh token are left alive until they expire (an hour by default):
+the client may still be using one while it refreshes, and a family revocation kills them anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bastion import credentials
+from bastion.governance.audit import record
+from bastion.oauth import scopes as scope_rules
+from bastion.oauth.back_channel import Form
+from bastion.oauth.errors import InvalidGrant, InvalidScope
+from bastion.oauth.grants.replay import ReplayDetected
+from bastion.oauth.issuance import issue_tokens, within_connection
+from bastion.oauth.resource import check_resource
+from bastion.server_settings import ServerSettings
+from bastion.store.models import Connection, Token
+from bastion.store.repositories import Tokens, Users
+
+
+@dataclass(frozen=True)
+class RefreshTokenRequest:
+    refresh_token: str
+    scope: str | None
+    resources: tuple[str, ...]
+
+    @classmethod
+    def from_form(cls, form: Form) -> RefreshTokenRequest:
+        return cls(
+            refresh_token=form.require("refresh_token", "send the refresh token of your last token response."),
+            scope=form.get("scope"),
+            resources=form.resources,
+        )
+
+
+class RefreshTokenReused(ReplayDetected):
+    """RFC 9700 §4.14.2: a refresh token that may be in two hands revokes its whole family."""
+
+    def __init__(self, token: Token, description: str | None = None) -> None:
+        super().__init__(
+            description
+            or "This refresh token was already used. As it may have been stolen, every token of this sign-in "
+            "has been revoked; sign in again."
+        )
+        self.family_id = token.family_id
+        self.connection_id = token.connection_id
+        self.user_id = token.user_id
+
+    async def contain(self, session: AsyncSession, now: datetime, *, client_ip: str | None) -> None:
+        revoked = await Tokens(session).revoke_family(self.family_id, now)
+        if revoked:
+            await record(
+                session,
+                "token.reused",
+                now,
+                connection_id=self.connection_id,
+                user_id=self.user_id,
+                client_ip=client_ip,
+                family_id=self.family_id,
+                tokens_revoked=revoked,
+            )
+
+
+def narrow_scopes(requested: str | None, granted: str) -> str:
+    """RFC 6749 §6: a refresh may ask for the granted scopes or fewer; unknown values are dropped, none = same."""
+    asked = {scope for scope in scope_rules.parse_scope(requested) if scope in scope_rules.MCP_SCOPES}
+    if not asked:
+        return granted
+    if scope_rules.WRITE in asked:
+        asked.add(scope_rules.READ)
+    beyond = asked - set(scope_rules.parse_scope(granted))
+    if beyond:
+        raise InvalidScope(
+            f"This refresh token was granted {granted!r}; a refresh may only ask for those scopes or fewer, "
+            f"not {' '.join(sorted(beyond))!r}. Leave scope out to keep them, or sign in again to get more."
+        )
+    return scope_rules.normalize(asked)
+
+
+def check_refresh_token(token: Token | None, client: Connection, resource: str, now: datetime) -> Token:
+    if token is None or token.kind != "refresh":
+        raise InvalidGrant("The refresh token is not valid; send it exactly as received, or sign in again.")
+    if token.connection_id != client.id:
+        raise InvalidGrant("This refresh token was issued to another client.")
+    if token.resource != resource:
+        # The requested resource is ours (checked before), so this token's is not anymore (the public URL changed).
+        raise InvalidGrant(
+            f"This refresh token was issued for the resource {token.resource!r}, which is no longer served here; "
+            "sign in again."
+        )
+    if token.revoked_at is not None:
+        # Revoked while its family lives on only when a grace retry replaced it: its holder is then not
+        # the one who retried, so the family is contained too (nothing changes if it is all revoked).
+        raise RefreshTokenReused(token, "This refresh token has been revoked; sign in again.")
+    if token.expires_at <= now:
+        raise InvalidGrant("The refresh token has expired; sign in again.")
+    return token
+
+
+async def accept_grace_retry(tokens: Tokens, token: Token, now: datetime, grace_seconds: int) -> None:
+    """Accept a rotated token once more if its rotation's response was plausibly lost; else contain the family."""
+    assert token.rotated_at is not None
+    within_window = now - token.rotated_at < timedelta(seconds=grace_seconds)
+    successor = await tokens.get(token.replaced_by_id) if token.replaced_by_id is not None else None
+    # Only the immediately previous token: its successor was never used (not rotated) nor revoked.
+    unused_successor = successor is not None and successor.rotated_at is None and successor.revoked_at is None
+    if not (within_window and unused_successor):
+        raise RefreshTokenReused(token)
+    # Compare-and-set: a second retry (even a concurrent one) finds the retry already spent.
+    if not await tokens.spend_grace_retry(token.id, now):
+        raise RefreshTokenReused(token)
+    assert successor is not None
+    await tokens.revoke(successor.id, now)
+
+
+async def rotate_refresh_token(
+    session: AsyncSession,
+    now: datetime,
+    server_settings: ServerSettings,
+    *,
+    client: Connection,
+    request: RefreshTokenRequest,
+    resource_url: str,
+    client_ip: str | None,
+) -> dict[str, Any]:
+    resource = check_resource(list(request.resources), resource_url)
+    tokens = Tokens(session)
+    token = check_refresh_token(
+        await tokens.by_digest(credentials.digest(request.refresh_token)), client, resource, now
+    )
+    # Reuse is detected first, whatever else is wrong with the request; a later refusal rolls the spend back.
+    if token.rotated_at is None:
+        # Spend before minting: of two concurrent refreshes with one token, exactly one wins.
+        if not await tokens.rotate(token.id, now):
+            raise InvalidGrant(
+                "This refresh token was just used by another request; use the tokens that request received."
+            )
+    else:
+        await accept_grace_retry(tokens, token, now, server_settings.refresh_grace_seconds)
+    scopes = within_connection(narrow_scopes(request.scope, token.scopes), client)
+    user = await Users(session).get(token.user_id) if token.user_id is not None else None
+    if user is None or not user.active:
+        raise InvalidGrant("The user of this sign-in has been deactivated; ask an administrator.")
+    return await issue_tokens(
+        session,
+        now,
+        server_settings,
+        connection=client,
+        user_id=user.id,
+        scopes=scopes,
+        refresh_scopes=within_connection(token.scopes, client),
+        resource=resource,
+        grant_type="refresh_token",
+        code_id=token.code_id,
+        family_id=token.family_id,
+        replaces=token,
+        client_ip=client_ip,
+    )

@@ -1,0 +1,121 @@
+"""Minting tokens and the RFC 6749 §5.1 token response; only digests are stored (OAuth 2.1 §7.1).
+
+Issuing tokens does not mark a connection used: "last used" (and so the *Connected* status) is
+left to /mcp, where the token is actually spent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bastion import credentials
+from bastion.credentials import Prefix
+from bastion.governance.audit import record
+from bastion.oauth import scopes as scope_rules
+from bastion.oauth.errors import InvalidScope
+from bastion.server_settings import ServerSettings
+from bastion.store.models import Connection, Token
+from bastion.store.repositories import Tokens
+
+# Grants that end with a refresh token. Always, not only when offline_access is asked:
+# claude.ai does not always ask for it, and would then have to sign in again every hour.
+REFRESHABLE_GRANTS = frozenset({"authorization_code", "refresh_token"})
+
+
+def new_family_id() -> str:
+    """One family per grant: its access and refresh tokens, rotations included, are revoked together."""
+    return uuid.uuid4().hex
+
+
+def within_connection(scopes: str, connection: Connection) -> str:
+    """Scopes of a grant, cut down to what the connection may have now (an administrator may have narrowed it)."""
+    kept = set(scope_rules.parse_scope(scopes)) & set(scope_rules.parse_scope(connection.scopes))
+    granted = scope_rules.normalize(kept)
+    if not granted:
+        raise InvalidScope(
+            f"This connection may only be granted {connection.scopes!r}; nothing of {scopes!r} is left. "
+            "Start a new authorization."
+        )
+    return granted
+
+
+async def issue_tokens(
+    session: AsyncSession,
+    now: datetime,
+    server_settings: ServerSettings,
+    *,
+    connection: Connection,
+    user_id: int | None,
+    scopes: str,
+    resource: str,
+    grant_type: str,
+    code_id: int | None = None,
+    family_id: str | None = None,
+    refresh_scopes: str | None = None,
+    replaces: Token | None = None,
+    client_ip: str | None = None,
+) -> dict[str, Any]:
+    """Store a new access token (and refresh token) and return the token response.
+
+    ``refresh_scopes`` keeps a rotated refresh token's scope identical to the one it replaces even when
+    the access token was narrowed (RFC 6749 §6); ``replaces`` is the refresh token being rotated.
+    """
+    tokens = Tokens(session)
+    family_id = family_id or new_family_id()
+    access_token = credentials.new_credential(Prefix.ACCESS_TOKEN)
+    await tokens.add(
+        Token(
+            kind="access",
+            digest=credentials.digest(access_token),
+            connection_id=connection.id,
+            user_id=user_id,
+            scopes=scopes,
+            resource=resource,
+            family_id=family_id,
+            code_id=code_id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=server_settings.access_token_ttl_seconds),
+        )
+    )
+    response: dict[str, Any] = {
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": server_settings.access_token_ttl_seconds,
+        "scope": scopes,
+    }
+    if grant_type in REFRESHABLE_GRANTS:
+        refresh_token = credentials.new_credential(Prefix.REFRESH_TOKEN)
+        stored = await tokens.add(
+            Token(
+                kind="refresh",
+                digest=credentials.digest(refresh_token),
+                connection_id=connection.id,
+                user_id=user_id,
+                scopes=refresh_scopes or scopes,
+                resource=resource,
+                family_id=family_id,
+                code_id=code_id,
+                created_at=now,
+                # Each rotation gets the full lifetime: the setting is how long a client may stay away.
+                expires_at=now + timedelta(seconds=server_settings.refresh_token_ttl_seconds),
+            )
+        )
+        if replaces is not None:
+            await tokens.link_successor(replaces.id, stored.id)
+        response["refresh_token"] = refresh_token
+    await record(
+        session,
+        "token.refreshed" if replaces is not None else "token.issued",
+        now,
+        connection_id=connection.id,
+        user_id=user_id,
+        client_ip=client_ip,
+        grant_type=grant_type,
+        scopes=scopes,
+        family_id=family_id,
+    )
+    return response

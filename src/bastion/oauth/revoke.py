@@ -1,0 +1,91 @@
+"""``POST /oauth/revoke``: token revocation (RFC 7009), for public clients (client_id only) and confidential ones.
+
+Revoking a refresh token ends its whole sign-in: the family's refresh and access tokens (RFC 7009 §2.1
+lets the server do so, and a client signing out means all of it). Revoking an access token ends that
+token only. ``token_type_hint`` is only a hint (RFC 7009 §2.1): we find the token by its digest either way,
+so an unknown hint is ignored rather than refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bastion import credentials
+from bastion.governance.audit import record
+from bastion.http_util import NO_STORE_HEADERS, client_ip
+from bastion.oauth.back_channel import CORS_HEADERS, preflight_response, read_form, record_refusal, with_cors
+from bastion.oauth.client_auth import ClientCredentials, authenticate_client, read_client_credentials
+from bastion.oauth.errors import OAuthError, error_response, unexpected_error_response
+from bastion.services import Services
+from bastion.store.models import Connection
+from bastion.store.repositories import Tokens
+
+
+async def revoke_token(
+    session: AsyncSession, now: datetime, *, client: Connection, token: str, client_ip: str | None
+) -> int:
+    """Revoke ``token`` if it is this client's; returns how many tokens died (0 for anything else)."""
+    tokens = Tokens(session)
+    found = await tokens.by_digest(credentials.digest(token))
+    # RFC 7009 §2.2: an unknown token, or one of another client, is answered 200 all the same, and left alone.
+    if found is None or found.connection_id != client.id:
+        return 0
+    if found.kind == "refresh":
+        revoked = await tokens.revoke_family(found.family_id, now)
+    else:
+        revoked = 1 if found.revoked_at is None else 0
+        await tokens.revoke(found.id, now)
+    if revoked:
+        await record(
+            session,
+            "token.revoked",
+            now,
+            connection_id=client.id,
+            user_id=found.user_id,
+            client_ip=client_ip,
+            kind=found.kind,
+            family_id=found.family_id,
+            tokens_revoked=revoked,
+        )
+    return revoked
+
+
+def revocation_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
+    async def revoke(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return preflight_response()
+        now = services.clock()
+        ip = client_ip(request, services.settings.trusted_proxies)
+        presented: ClientCredentials | None = None
+        # Kept as a plain int: after a rollback the ORM object is expired and cannot be read.
+        connection_id: int | None = None
+        try:
+            form = await read_form(request)
+            presented = read_client_credentials(request.headers.get("authorization"), form)
+            async with services.transaction() as session:
+                client = await authenticate_client(session, presented)
+                connection_id = client.id
+                token = form.require("token", "send the access or refresh token to revoke (RFC 7009 §2.1).")
+                await revoke_token(session, now, client=client, token=token, client_ip=ip)
+            # RFC 7009 §2.2: 200 whether or not there was anything to revoke; the body is ignored.
+            return Response(status_code=200, headers={**NO_STORE_HEADERS, **CORS_HEADERS})
+        except OAuthError as exc:
+            await record_refusal(
+                services,
+                exc,
+                now,
+                endpoint="revoke",
+                client_ip=ip,
+                connection_id=connection_id,
+                client_id=presented.client_id if presented else None,
+            )
+            return with_cors(error_response(exc))
+        except Exception as exc:
+            return with_cors(unexpected_error_response(exc))
+
+    return revoke

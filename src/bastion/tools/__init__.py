@@ -1,0 +1,1 @@
+"""The tool vocabulary: each tool's metadata, schemas and implementation, collected in a registry."""
