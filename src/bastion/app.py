@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 
 from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +20,7 @@ from bastion.config import Settings
 from bastion.console.routes import console_routes
 from bastion.mcp.endpoint import McpEndpoint
 from bastion.metrics import metrics_endpoint
+from bastion.oauth.errors import RequestTooLarge, error_response
 from bastion.oauth.routes import oauth_routes
 from bastion.services import CONSOLE_DIR, Services, build_services
 from bastion.store.db import upgrade_database
@@ -62,17 +64,34 @@ MAX_FORM_BODY_BYTES = 64 * 1024
 
 
 class LimitBodySize:
-    """Refuses oversized request bodies with 413 before any handler reads them (everything but /mcp)."""
+    """Refuses oversized request bodies with 413 before any handler reads them (everything but /mcp).
+
+    OAuth clients get the OAuth error JSON, people get a sentence; bodies sent without a length
+    are cut off by the SDK's streaming limiter.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.limited = RequestBodyLimitMiddleware(app, MAX_FORM_BODY_BYTES)
+        self.streamed_limit = RequestBodyLimitMiddleware(app, MAX_FORM_BODY_BYTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith("/mcp"):
-            await self.limited(scope, receive, send)
-        else:
+        if scope["type"] != "http" or scope["path"].startswith("/mcp"):
             await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_FORM_BODY_BYTES:
+            await self.too_large(scope["path"])(scope, receive, send)
+            return
+        await self.streamed_limit(scope, receive, send)
+
+    @staticmethod
+    def too_large(path: str) -> Response:
+        limit = f"{MAX_FORM_BODY_BYTES // 1024} KiB"
+        if path.startswith(("/oauth/", "/token", "/register")):
+            return error_response(
+                RequestTooLarge(f"The request body is larger than {limit}; OAuth requests are small.")
+            )
+        return PlainTextResponse(f"The request body is larger than {limit}.", status_code=413)
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services | None = None) -> Starlette:

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import accounts, cli_text, connections
 from bastion.accounts import AccountError
-from bastion.app import build_services, create_app
 from bastion.config import DEFAULT_HOST, DEFAULT_PORT, ConfigError, Settings
 from bastion.connections import ConnectionNotFound, ConnectionRejected
 from bastion.governance.audit import record
@@ -31,7 +30,7 @@ from bastion.governance.connection_status import Status, connection_status
 from bastion.oauth.redirect_uris import RedirectUriRejected, check_redirect_uri
 from bastion.passwords import PasswordRejected
 from bastion.server_settings import SettingRejected, parse_setting
-from bastion.services import Services
+from bastion.services import Services, build_services
 from bastion.store.db import current_revision, upgrade_database
 from bastion.store.models import Connection
 from bastion.store.repositories import Connections, StoredSettings, Tokens, Users
@@ -187,6 +186,9 @@ def serve(
     typer.echo(f"MCP endpoint: {settings.resource_url}\nConsole:      {settings.public_url}/console")
     sys.stdout.flush()
     # One worker; proxy headers stay off because client_ip() believes X-Forwarded-For only from trusted proxies.
+    # Imported here: the MCP SDK takes seconds to import, and every other command can do without it.
+    from bastion.app import create_app
+
     uvicorn.run(create_app(settings), host=host, port=port, workers=1, proxy_headers=False, log_level="info")
 
 

@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -36,3 +37,22 @@ def _is_trusted(address: str, trusted_proxies: Sequence[Network]) -> bool:
 
 
 NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+# Discovery, registration and token requests come from browser-based clients too (MCP Inspector, web apps).
+# They never rely on cookies, so a wildcard origin is safe (Fetch §3.2.5: no credentials with "*").
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+CORS_ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, MCP-Protocol-Version"
+CORS_PREFLIGHT_MAX_AGE = "86400"
+
+
+def cors_preflight_response(methods: str) -> Response:
+    """The answer to a browser's CORS preflight (OPTIONS) for an endpoint called from a page."""
+    return Response(
+        status_code=204,
+        headers={
+            **CORS_HEADERS,
+            "Access-Control-Allow-Methods": methods,
+            "Access-Control-Allow-Headers": CORS_ALLOWED_REQUEST_HEADERS,
+            "Access-Control-Max-Age": CORS_PREFLIGHT_MAX_AGE,
+        },
+    )

@@ -243,9 +243,11 @@ async def test_a_json_value_that_is_not_an_object_is_refused(client):
 async def test_a_body_over_64_kib_is_refused_as_too_large(client, services):
     response = await register(client, client_uri="https://example.com/" + "a" * 70_000)
 
-    # The app's body-size guard answers before the handler reads anything.
+    # The app's body-size guard answers before the handler reads anything, in the OAuth error format.
     assert response.status_code == 413
-    assert "too large" in response.text
+    assert response.json()["error"] == "invalid_request"
+    assert "larger than 64 KiB" in response.json()["error_description"]
+    assert response.headers["cache-control"] == "no-store"
     assert await all_connections(services) == []
 
 

@@ -6,6 +6,7 @@ from starlette.routing import Route
 
 from bastion.oauth import token as token_module
 from bastion.oauth.grants.refresh_token import RefreshTokenRequest
+from tests import token_flows
 from tests.conftest import PUBLIC_URL
 from tests.token_flows import (
     TOKEN_URL,
@@ -120,3 +121,19 @@ async def test_an_unexpected_failure_is_a_server_error_without_detail(services, 
     assert_error(response, 500, "server_error", "unexpected error")
     assert "secret internals" not in response.text
     assert response.headers["cache-control"] == "no-store"
+
+
+async def test_the_legacy_default_token_path_at_the_root_serves_the_same_endpoint(services, client):
+    # MCP 2025-03-26 §2.3.3: clients that skipped discovery (the SDK refreshing after a restart) use <base>/token.
+    party = await make_party(services)
+    code = await make_code(services, party)
+    headers, body = token_flows.client_auth(party)
+    body.update(
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=token_flows.REDIRECT_URI,
+        code_verifier=token_flows.VERIFIER,
+    )
+    response = await client.post("/token", data=body, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["refresh_token"].startswith("bst_rt_")

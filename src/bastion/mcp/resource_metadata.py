@@ -9,15 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bastion.config import Settings
+from bastion.http_util import CORS_HEADERS, cors_preflight_response
 from bastion.oauth import scopes as scope_rules
-
-# RFC 9728 §3: public, unauthenticated, readable from any web origin (browser-based clients discover with it).
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, OPTIONS",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type, MCP-Protocol-Version",
-    "Access-Control-Max-Age": "86400",
-}
 
 
 def protected_resource_metadata(settings: Settings) -> dict[str, Any]:
@@ -38,7 +31,8 @@ def protected_resource_metadata_endpoint(settings: Settings) -> Callable[[Reques
 
     async def endpoint(request: Request) -> Response:
         if request.method == "OPTIONS":
-            return Response(status_code=204, headers=CORS_HEADERS)
+            # RFC 9728 §3: public, unauthenticated, readable from any web origin.
+            return cors_preflight_response("GET, OPTIONS")
         return JSONResponse(document, headers=CORS_HEADERS)
 
     return endpoint

@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bastion.governance.audit import record
-from bastion.oauth.errors import InvalidRequest, OAuthError
+from bastion.http_util import CORS_HEADERS, cors_preflight_response
+from bastion.oauth.errors import InvalidRequest, OAuthError, RequestTooLarge
 from bastion.oauth.grants.replay import ReplayDetected
 from bastion.services import Services
 
@@ -30,21 +31,9 @@ REPEATABLE_PARAMETERS = frozenset({"resource"})
 # Longest client_id kept in an audit entry: a refused request's client_id is whatever the caller sent.
 MAX_AUDITED_CLIENT_ID = 200
 
+
 # Browser-based public clients (an SPA doing PKCE) call these endpoints cross-origin. No cookie is
 # involved, so any origin may: the request itself carries the client's credentials.
-CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
-PREFLIGHT_HEADERS = {
-    **CORS_HEADERS,
-    "Access-Control-Allow-Methods": "POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type",
-    "Access-Control-Max-Age": "86400",
-}
-
-
-class RequestTooLarge(InvalidRequest):
-    status_code = 413
-
-
 @dataclass(frozen=True)
 class Form:
     """The parameters of a back-channel request: each at most once, except ``resource``."""
@@ -110,7 +99,7 @@ async def read_form(request: Request) -> Form:
 
 
 def preflight_response() -> Response:
-    return Response(status_code=204, headers=PREFLIGHT_HEADERS)
+    return cors_preflight_response("POST, OPTIONS")
 
 
 def with_cors(response: Response) -> Response:

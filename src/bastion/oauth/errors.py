@@ -31,6 +31,11 @@ class InvalidRequest(OAuthError):
     error = "invalid_request"
 
 
+class RequestTooLarge(OAuthError):
+    error = "invalid_request"
+    status_code = 413
+
+
 class InvalidClient(OAuthError):
     error = "invalid_client"
     status_code = 401

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bastion.config import Settings
+from bastion.http_util import CORS_HEADERS, cors_preflight_response
 from bastion.oauth.scopes import AUTHORIZATION_SERVER_SCOPES
 from bastion.server_settings import ServerSettings
 from bastion.services import Services
@@ -24,25 +25,7 @@ REVOCATION_PATH = "/oauth/revoke"
 INTROSPECTION_PATH = "/oauth/introspect"
 SERVICE_DOCUMENTATION_PATH = "/console"
 
-# Credentials are never sent cross-origin by these clients, so a wildcard origin is safe (Fetch §3.2.5).
-CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
-CORS_ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, MCP-Protocol-Version"
-CORS_PREFLIGHT_MAX_AGE = "86400"
-
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-def cors_preflight_response(methods: str) -> Response:
-    """The answer to a browser's CORS preflight (OPTIONS) for an endpoint called from a page."""
-    return Response(
-        status_code=204,
-        headers={
-            **CORS_HEADERS,
-            "Access-Control-Allow-Methods": methods,
-            "Access-Control-Allow-Headers": CORS_ALLOWED_REQUEST_HEADERS,
-            "Access-Control-Max-Age": CORS_PREFLIGHT_MAX_AGE,
-        },
-    )
 
 
 def authorization_server_metadata(settings: Settings, server_settings: ServerSettings) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from bastion import credentials
 from bastion.connections import MAX_NAME_LENGTH
 from bastion.credentials import Prefix
 from bastion.governance.audit import record
-from bastion.http_util import NO_STORE_HEADERS, client_ip
+from bastion.http_util import CORS_HEADERS, NO_STORE_HEADERS, client_ip, cors_preflight_response
 from bastion.oauth import scopes as scope_rules
 from bastion.oauth.errors import (
     AccessDenied,
@@ -34,7 +34,6 @@ from bastion.oauth.errors import (
     error_response,
     unexpected_error_response,
 )
-from bastion.oauth.metadata import CORS_HEADERS, cors_preflight_response
 from bastion.oauth.redirect_uris import RedirectUriRejected, check_redirect_uris
 from bastion.services import Services
 from bastion.store.models import Connection

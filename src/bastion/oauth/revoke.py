@@ -17,8 +17,8 @@ from starlette.responses import Response
 
 from bastion import credentials
 from bastion.governance.audit import record
-from bastion.http_util import NO_STORE_HEADERS, client_ip
-from bastion.oauth.back_channel import CORS_HEADERS, preflight_response, read_form, record_refusal, with_cors
+from bastion.http_util import CORS_HEADERS, NO_STORE_HEADERS, client_ip
+from bastion.oauth.back_channel import preflight_response, read_form, record_refusal, with_cors
 from bastion.oauth.client_auth import ClientCredentials, authenticate_client, read_client_credentials
 from bastion.oauth.errors import OAuthError, error_response, unexpected_error_response
 from bastion.services import Services

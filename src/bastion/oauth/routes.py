@@ -14,15 +14,23 @@ from bastion.services import Services
 
 
 def oauth_routes(services: Services) -> list[BaseRoute]:
+    token = token_endpoint(services)
+    authorize = authorization_endpoint(services)
+    register = registration_endpoint(services)
     return [
         Route(
             "/.well-known/oauth-authorization-server",
             authorization_server_metadata_endpoint(services),
             methods=["GET", "OPTIONS"],
         ),
-        Route("/oauth/authorize", authorization_endpoint(services), methods=["GET", "POST"]),
-        Route("/oauth/token", token_endpoint(services), methods=["POST", "OPTIONS"]),
-        Route("/oauth/register", registration_endpoint(services), methods=["POST", "OPTIONS"]),
+        Route("/oauth/authorize", authorize, methods=["GET", "POST"]),
+        Route("/oauth/token", token, methods=["POST", "OPTIONS"]),
+        Route("/oauth/register", register, methods=["POST", "OPTIONS"]),
         Route("/oauth/revoke", revocation_endpoint(services), methods=["POST", "OPTIONS"]),
         Route("/oauth/introspect", introspection_endpoint(services), methods=["POST"]),
+        # MCP 2025-03-26 §2.3.3 default endpoints, for clients that skip metadata discovery: the SDK's
+        # OAuthClientProvider, restarted with stored tokens, refreshes at <base>/token before it discovers.
+        Route("/authorize", authorize, methods=["GET", "POST"]),
+        Route("/token", token, methods=["POST", "OPTIONS"]),
+        Route("/register", register, methods=["POST", "OPTIONS"]),
     ]

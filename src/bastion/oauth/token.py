@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bastion.http_util import NO_STORE_HEADERS, client_ip
+from bastion.http_util import CORS_HEADERS, NO_STORE_HEADERS, client_ip
 from bastion.oauth.back_channel import (
-    CORS_HEADERS,
     Form,
     preflight_response,
     read_form,
