@@ -209,6 +209,29 @@ async def test_signing_out_ends_the_session_for_good(client, services):
     assert (await client.get("/console")).headers["location"] == "/console/login?next=%2Fconsole"
 
 
+async def test_signing_out_from_a_consent_page_returns_to_the_same_request_after_the_next_sign_in(client, services):
+    await make_user(services, "alice")
+    await sign_in(client)
+    consent_request = "/oauth/authorize?client_id=x&state=s"
+
+    response = await client.post(
+        "/console/logout", data={"csrf_token": await signed_in_csrf(client), "next": consent_request}
+    )
+
+    assert response.headers["location"] == "/console/login?next=%2Foauth%2Fauthorize%3Fclient_id%3Dx%26state%3Ds"
+
+
+async def test_signing_out_never_sends_the_browser_off_site(client, services):
+    await make_user(services, "alice")
+    await sign_in(client)
+
+    response = await client.post(
+        "/console/logout", data={"csrf_token": await signed_in_csrf(client), "next": "//evil.example.com/"}
+    )
+
+    assert response.headers["location"] == "/console/login"
+
+
 async def test_a_sign_out_without_the_session_csrf_token_is_refused_and_keeps_the_session(client, services):
     await make_user(services, "alice")
     await sign_in(client)

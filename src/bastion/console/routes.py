@@ -8,11 +8,8 @@ signed-in visitor carry the browser session's own CSRF token.
 from __future__ import annotations
 
 import hmac
-import logging
 import math
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -21,9 +18,10 @@ from starlette.routing import BaseRoute, Route
 
 from bastion import accounts
 from bastion.accounts import AccountError
+from bastion.console.pages import HOME_PATH, ConsolePages, field, sign_in_redirect
 from bastion.console.sign_in_throttle import WINDOW, SignInFailure, describe_wait, sign_in_retry_at
 from bastion.governance.audit import record
-from bastion.http_util import NO_STORE_HEADERS, client_ip
+from bastion.http_util import client_ip
 from bastion.passwords import (
     MIN_PASSWORD_LENGTH,
     PasswordRejected,
@@ -44,12 +42,8 @@ from bastion.web_session import (
     set_session_cookie,
 )
 
-logger = logging.getLogger("bastion.console")
-
 LOGIN_CSRF_COOKIE = "bastion_login_csrf"
-HOME_PATH = "/console"
 PASSWORD_PATH = "/console/password"
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def console_routes(services: Services) -> list[BaseRoute]:
@@ -68,16 +62,6 @@ def console_routes(services: Services) -> list[BaseRoute]:
     ]
 
 
-def field(form: Any, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
-def sign_in_redirect(request: Request) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"{LOGIN_PATH}?next={quote(target, safe='')}", status_code=303)
-
-
 def login_csrf_token(request: Request) -> str:
     # Reuse the cookie's token so two open sign-in tabs do not invalidate each other.
     existing = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -89,50 +73,7 @@ def login_csrf_ok(request: Request, submitted: str) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), submitted.encode())
 
 
-class AccountPages:
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.settings = services.settings
-
-    def guarded(self, handler: Handler) -> Handler:
-        """A page that fails unexpectedly still answers with a page that says what to do, never a bare 500."""
-
-        async def page(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Exception:
-                logger.exception("unexpected error on %s %s", request.method, request.url.path)
-                return self.error_page(
-                    request,
-                    500,
-                    "Something went wrong",
-                    "Bastion hit an unexpected error and changed nothing. Try again; if it keeps happening, "
-                    "an administrator finds the details in the server log.",
-                )
-
-        return page
-
-    def render(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
-        context.setdefault("visitor", None)
-        # Pages carry CSRF tokens and account details: never keep them in a shared or browser cache.
-        return self.services.templates.TemplateResponse(
-            request, template, context, status_code=status_code, headers=NO_STORE_HEADERS
-        )
-
-    def error_page(
-        self,
-        request: Request,
-        status_code: int,
-        title: str,
-        message: str,
-        *,
-        link_url: str = HOME_PATH,
-        link_text: str = "Go to the console",
-        visitor: Visitor | None = None,
-    ) -> Response:
-        context = {"title": title, "message": message, "link_url": link_url, "link_text": link_text, "visitor": visitor}
-        return self.render(request, "error.html", context, status_code)
-
+class AccountPages(ConsolePages):
     def with_login_csrf(self, response: Response, token: str) -> Response:
         response.set_cookie(
             LOGIN_CSRF_COOKIE,
@@ -230,7 +171,10 @@ class AccountPages:
                 )
             if visitor is not None:
                 await accounts.end_browser_session(session, request.cookies[SESSION_COOKIE])
-        response = RedirectResponse(LOGIN_PATH, status_code=303)
+        # Signing out from a consent page comes back to the same request once the right person signs in.
+        next_path = safe_next(field(form, "next"), default="")
+        target = f"{LOGIN_PATH}?next={quote(next_path, safe='')}" if next_path else LOGIN_PATH
+        response = RedirectResponse(target, status_code=303)
         clear_session_cookie(response, self.settings)
         return response
 
