@@ -84,6 +84,12 @@ async def page(context: BrowserContext) -> Page:
     return await context.new_page()
 
 
+def add_user(server: BastionProcess, login: str, password: str = USER_PASSWORD, *, admin: bool = False) -> Person:
+    """A user made through the CLI, as an administrator would from the shell."""
+    server.cli("users", "add", login, *(["--admin"] if admin else []), "--password-stdin", stdin=password + "\n")
+    return Person(login, password)
+
+
 async def sign_in(page: Page, person: Person, next_path: str = "/console") -> None:
     await page.goto(f"/console/login?next={next_path}")
     await page.get_by_label("Login").fill(person.login)
