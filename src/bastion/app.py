@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,7 +20,6 @@ from bastion.config import Settings
 from bastion.console.routes import console_routes
 from bastion.mcp.endpoint import McpEndpoint
 from bastion.metrics import metrics_endpoint
-from bastion.oauth.errors import RequestTooLarge, error_response
 from bastion.oauth.routes import oauth_routes
 from bastion.services import CONSOLE_DIR, Services, build_services
 from bastion.store.db import upgrade_database
@@ -59,39 +58,33 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-# Forms and OAuth requests are small; /mcp has the SDK's own (larger) limit.
+# Console forms and the consent form are small; /mcp has the SDK's own (larger) limit.
 MAX_FORM_BODY_BYTES = 64 * 1024
+# These read their bodies with their own 64 KiB limit and answer in the OAuth error format.
+SELF_LIMITING_PATHS = frozenset(
+    {"/oauth/token", "/oauth/revoke", "/oauth/introspect", "/oauth/register", "/token", "/register"}
+)
 
 
 class LimitBodySize:
-    """Refuses oversized request bodies with 413 before any handler reads them (everything but /mcp).
-
-    OAuth clients get the OAuth error JSON, people get a sentence; bodies sent without a length
-    are cut off by the SDK's streaming limiter.
-    """
+    """Refuses oversized request bodies with 413 before a console or consent handler reads them."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.streamed_limit = RequestBodyLimitMiddleware(app, MAX_FORM_BODY_BYTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/mcp"):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith("/mcp") or path in SELF_LIMITING_PATHS:
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_FORM_BODY_BYTES:
-            await self.too_large(scope["path"])(scope, receive, send)
+            too_large = f"The request body is larger than {MAX_FORM_BODY_BYTES // 1024} KiB; nothing was changed."
+            await PlainTextResponse(too_large, status_code=413)(scope, receive, send)
             return
+        # Bodies sent without a length are cut off while they stream in.
         await self.streamed_limit(scope, receive, send)
-
-    @staticmethod
-    def too_large(path: str) -> Response:
-        limit = f"{MAX_FORM_BODY_BYTES // 1024} KiB"
-        if path.startswith(("/oauth/", "/token", "/register")):
-            return error_response(
-                RequestTooLarge(f"The request body is larger than {limit}; OAuth requests are small.")
-            )
-        return PlainTextResponse(f"The request body is larger than {limit}.", status_code=413)
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services | None = None) -> Starlette:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select, update
 from starlette.requests import Request
@@ -5,7 +7,7 @@ from starlette.requests import Request
 from bastion import credentials
 from bastion.oauth.errors import InvalidClientMetadata, InvalidRedirectUri
 from bastion.oauth.register import RegistrationTooLarge, check_client_metadata, read_body
-from bastion.store.models import Connection
+from bastion.store.models import Connection, Token
 from bastion.store.repositories import StoredSettings
 from tests.oauth.authorization_helpers import audit_events
 
@@ -243,9 +245,9 @@ async def test_a_json_value_that_is_not_an_object_is_refused(client):
 async def test_a_body_over_64_kib_is_refused_as_too_large(client, services):
     response = await register(client, client_uri="https://example.com/" + "a" * 70_000)
 
-    # The app's body-size guard answers before the handler reads anything, in the OAuth error format.
+    # Refused on its declared length before anything is read, in the RFC 7591 error format.
     assert response.status_code == 413
-    assert response.json()["error"] == "invalid_request"
+    assert response.json()["error"] == "invalid_client_metadata"
     assert "larger than 64 KiB" in response.json()["error_description"]
     assert response.headers["cache-control"] == "no-store"
     assert await all_connections(services) == []
@@ -315,6 +317,30 @@ async def test_registrations_never_used_are_purged_after_the_set_number_of_days(
     (_, _, last) = await audit_events(services, "client.registered")
     assert last.detail["purged_unused"] == 1
     assert unused not in [c.client_id for c in await all_connections(services)]
+
+
+async def test_a_registration_that_signed_in_but_never_called_mcp_is_not_purged(client, services, clock):
+    signed_in = (await register(client)).json()["client_id"]
+    async with services.transaction() as session:
+        connection = (await session.scalars(select(Connection).where(Connection.client_id == signed_in))).one()
+        session.add(
+            Token(
+                kind="refresh",
+                digest=credentials.digest("bst_rt_example"),
+                connection_id=connection.id,
+                user_id=None,
+                scopes="mcp:read",
+                resource="http://testserver/mcp",
+                family_id="family",
+                created_at=clock(),
+                expires_at=clock() + timedelta(days=30),
+            )
+        )
+    clock.advance(8 * DAY)
+
+    await register(client)
+
+    assert signed_in in [c.client_id for c in await all_connections(services)]
 
 
 async def test_recent_unused_registrations_are_kept(client, services, clock):

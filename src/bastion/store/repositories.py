@@ -142,11 +142,14 @@ class Connections:
         )
 
     async def purge_unused_registrations(self, registered_before: datetime) -> int:
+        """Delete self-registered clients that never got a token nor called /mcp (abandoned registrations)."""
+        ever_issued_a_token = select(Token.id).where(Token.connection_id == Connection.id).exists()
         result = await self.session.execute(
             delete(Connection).where(
                 Connection.is_dynamic.is_(True),
                 Connection.last_used_at.is_(None),
                 Connection.created_at < registered_before,
+                ~ever_issued_a_token,
             )
         )
         return result.rowcount or 0
@@ -160,6 +163,23 @@ class Connections:
             )
             or 0
         )
+
+    async def count_unrevoked(self, *, user_id: int | None = None) -> int:
+        query = select(func.count()).select_from(Connection).where(Connection.revoked_at.is_(None))
+        if user_id is not None:
+            query = query.where(Connection.user_id == user_id)
+        return await self.session.scalar(query) or 0
+
+    async def newest_for_user(self, user_id: int, limit: int) -> Sequence[Connection]:
+        query = select(Connection).where(Connection.user_id == user_id).order_by(Connection.id.desc()).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    async def count_by_user(self) -> dict[int, int]:
+        """How many connections act as each user (revoked ones included); users with none are absent."""
+        rows = await self.session.execute(
+            select(Connection.user_id, func.count()).where(Connection.user_id.is_not(None)).group_by(Connection.user_id)
+        )
+        return {user_id: count for user_id, count in rows}
 
 
 class Consents:
@@ -264,6 +284,23 @@ class Tokens:
         )
         return result.rowcount or 0
 
+    async def revoke_for_user(self, user_id: int, now: datetime) -> int:
+        result = await self.session.execute(
+            update(Token).where(Token.user_id == user_id, Token.revoked_at.is_(None)).values(revoked_at=now)
+        )
+        return result.rowcount or 0
+
+    async def count_connections_with_live_access(self, now: datetime) -> int:
+        """Connections holding at least one unexpired, unrevoked access token: OAuth grants in use right now."""
+        return (
+            await self.session.scalar(
+                select(func.count(func.distinct(Token.connection_id))).where(
+                    Token.kind == "access", Token.revoked_at.is_(None), Token.expires_at > now
+                )
+            )
+            or 0
+        )
+
     async def count_active(self, connection_id: int, now: datetime) -> int:
         return (
             await self.session.scalar(
@@ -311,6 +348,37 @@ class AuditLog:
             .order_by(AuditEvent.at)
         )
         return (await self.session.scalars(query)).all()
+
+    async def count_since(self, since: datetime) -> int:
+        return (
+            await self.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.at >= since)) or 0
+        )
+
+    async def page(
+        self,
+        *,
+        event: str | None = None,
+        connection_id: int | None = None,
+        user_id: int | None = None,
+        before_id: int | None = None,
+        after_id: int | None = None,
+        limit: int = 50,
+    ) -> Sequence[AuditEvent]:
+        """Newest first, keyset-paged on id: ``before_id`` pages to older entries, ``after_id`` to newer ones."""
+        query = select(AuditEvent)
+        if event is not None:
+            query = query.where(AuditEvent.event == event)
+        if connection_id is not None:
+            query = query.where(AuditEvent.connection_id == connection_id)
+        if user_id is not None:
+            query = query.where(AuditEvent.user_id == user_id)
+        if after_id is not None:
+            # The page just newer than after_id: the nearest ``limit`` entries above it, shown newest first.
+            query = query.where(AuditEvent.id > after_id).order_by(AuditEvent.id).limit(limit)
+            return list(reversed((await self.session.scalars(query)).all()))
+        if before_id is not None:
+            query = query.where(AuditEvent.id < before_id)
+        return (await self.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit))).all()
 
     async def recent(self, *, event: str | None = None, connection_id: int | None = None, limit: int = 100):
         query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
