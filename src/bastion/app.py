@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -94,6 +94,10 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def favicon(_request: Request) -> RedirectResponse:
+        # Browsers ask for /favicon.ico whatever the page says.
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await upgrade_database(services.engine)
@@ -104,6 +108,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Route("/metrics", metrics_endpoint(services), methods=["GET"]),
         *mcp.routes(),
         *oauth_routes(services),
