@@ -459,7 +459,7 @@ async def test_settings_set_refuses_a_bad_key_or_value_and_stores_nothing(bastio
 
 
 async def test_db_upgrade_prints_the_revision(bastion):
-    assert await run_json(bastion, "db", "upgrade") == {"revision": "0001"}
+    assert await run_json(bastion, "db", "upgrade") == {"revision": "0002"}
 
 
 async def test_a_bad_public_url_is_one_line_naming_the_variable(tmp_path):

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
+from bastion.connections import revoke_connection
 from bastion.credentials import Prefix
 from bastion.governance.audit import record
 from bastion.passwords import check_password_strength, hash_password, verify_password
 from bastion.store.models import BrowserSession, SetupLink, User
-from bastion.store.repositories import BrowserSessions, SetupLinks, Users
+from bastion.store.repositories import BrowserSessions, Connections, SetupLinks, Tokens, Users
 
 SETUP_LINK_LIFETIME = timedelta(hours=24)
 BROWSER_SESSION_LIFETIME = timedelta(hours=12)
@@ -144,3 +145,75 @@ async def resume_browser_session(
 
 async def end_browser_session(session: AsyncSession, secret: str) -> None:
     await BrowserSessions(session).end(credentials.digest(secret))
+
+
+# --- administration: roles, deactivation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    """What deactivating a user ended: connections revoked and tokens (theirs, on any connection) revoked."""
+
+    connections_revoked: int
+    tokens_revoked: int
+
+
+def check_keeps_an_administrator(user: User, actor_id: int | None, active_admins: int, doing: str) -> None:
+    """Nobody locks themselves out, and Bastion always keeps one active administrator to manage it."""
+    if actor_id is not None and user.id == actor_id:
+        raise AccountError(f"You cannot {doing} yourself. Another administrator can do it for you.")
+    if user.is_admin and user.active and active_admins <= 1:
+        raise AccountError(
+            f"{user.login} is the last active administrator, so nobody could manage Bastion afterwards. "
+            "Make another user an administrator first."
+        )
+
+
+async def set_role(session: AsyncSession, now: datetime, user: User, *, is_admin: bool, actor_id: int | None) -> None:
+    if user.is_admin == is_admin:
+        return
+    if not is_admin:
+        active_admins = await Users(session).count_active_admins()
+        check_keeps_an_administrator(user, actor_id, active_admins, "take the administrator role away from")
+    user.is_admin = is_admin
+    await session.flush()
+    role = "administrator" if is_admin else "user"
+    await record(session, "user.role_changed", now, user_id=actor_id, login=user.login, role=role)
+
+
+async def deactivate_user(session: AsyncSession, now: datetime, user: User, actor_id: int | None) -> Deactivation:
+    """Stop a user at once: every connection acting as them is revoked, every token issued to them dies,
+    and their browser sessions and unused setup links end. All in the caller's one transaction."""
+    if not user.active:
+        raise AccountError(f"{user.login} is already deactivated.")
+    check_keeps_an_administrator(user, actor_id, await Users(session).count_active_admins(), "deactivate")
+    user.active = False
+    tokens = 0
+    revoked = 0
+    for connection in await Connections(session).list(user_id=user.id, include_revoked=False):
+        tokens += await revoke_connection(session, now, connection, actor_id=actor_id)
+        revoked += 1
+    # Tokens they hold on connections owned by someone else (a shared custom OAuth client) die too.
+    tokens += await Tokens(session).revoke_for_user(user.id, now)
+    await BrowserSessions(session).end_all_for_user(user.id)
+    await SetupLinks(session).retire_for_user(user.id, now)
+    await session.flush()
+    await record(
+        session,
+        "user.deactivated",
+        now,
+        user_id=actor_id,
+        login=user.login,
+        connections_revoked=revoked,
+        tokens_revoked=tokens,
+    )
+    return Deactivation(revoked, tokens)
+
+
+async def reactivate_user(session: AsyncSession, now: datetime, user: User, actor_id: int | None) -> None:
+    """Let a deactivated user sign in again. Their connections stay revoked: each is reactivated on its own."""
+    if user.active:
+        raise AccountError(f"{user.login} is already active.")
+    user.active = True
+    await session.flush()
+    await record(session, "user.reactivated", now, user_id=actor_id, login=user.login)

@@ -25,15 +25,15 @@ from bastion import accounts, cli_text, connections
 from bastion.accounts import AccountError
 from bastion.config import DEFAULT_HOST, DEFAULT_PORT, ConfigError, Settings
 from bastion.connections import ConnectionNotFound, ConnectionRejected
-from bastion.governance.audit import record
 from bastion.governance.connection_status import Status, connection_status
 from bastion.oauth.redirect_uris import RedirectUriRejected, check_redirect_uri
 from bastion.passwords import PasswordRejected
 from bastion.server_settings import SettingRejected, parse_setting
 from bastion.services import Services, build_services
+from bastion.settings_changes import apply_settings
 from bastion.store.db import current_revision, upgrade_database
 from bastion.store.models import Connection
-from bastion.store.repositories import Connections, StoredSettings, Tokens, Users
+from bastion.store.repositories import Connections, Tokens, Users
 
 T = TypeVar("T")
 FIRST_ADMIN_LOGIN = "admin"
@@ -428,11 +428,8 @@ def settings_set(
         fail(str(exc))
 
     async def work(services: Services, session: AsyncSession) -> Any:
-        previous = (await services.server_settings(session)).as_dict()[key]
-        now = services.clock()
-        await StoredSettings(session).put(key, parsed, now)
-        await record(session, "settings.changed", now, key=key, value=parsed, previous=previous)
-        return previous
+        [change] = await apply_settings(session, services.clock(), {key: value})
+        return change.previous
 
     previous = in_transaction(work)
     text = f"{key} = {json.dumps(parsed)} (was {json.dumps(previous)})"

@@ -22,6 +22,7 @@ from bastion.store.repositories import Connections, Consents, Tokens, Users
 
 ClientType = Literal["confidential", "public"]
 MAX_NAME_LENGTH = 120
+MAX_NOTES_LENGTH = 4000
 
 
 class ConnectionRejected(ValueError):
@@ -49,6 +50,15 @@ def check_name(name: str) -> str:
     return cleaned
 
 
+def check_notes(notes: str) -> str:
+    cleaned = "\n".join(line.rstrip() for line in notes.strip().splitlines())
+    if len(cleaned) > MAX_NOTES_LENGTH:
+        raise ConnectionRejected(
+            f"Notes may be at most {MAX_NOTES_LENGTH:,} characters long; these have {len(cleaned):,}. Shorten them."
+        )
+    return cleaned
+
+
 async def create_oauth_client(
     session: AsyncSession,
     now: datetime,
@@ -58,12 +68,23 @@ async def create_oauth_client(
     redirect_uris: list[str],
     owner: User | None,
     actor_id: int | None = None,
+    client_id: str | None = None,
+    secret_digest: str | None = None,
 ) -> IssuedCredential:
-    """A custom OAuth client registered by a person (the seed page's *Custom OAuth* connection)."""
+    """A custom OAuth client registered by a person (the seed page's *Custom OAuth* connection).
+
+    ``client_id`` and ``secret_digest`` save credentials already shown to the person (the console
+    wizard shows them before *Save Connection*); then no new secret is made and none is returned.
+    """
     if client_type not in ("confidential", "public"):
         raise ConnectionRejected("The client type is either confidential (has a client secret) or public (PKCE only).")
+    if secret_digest is not None and client_type != "confidential":
+        raise ConnectionRejected("Only a confidential client has a client secret; a public client uses PKCE alone.")
     uris = check_redirect_uris(redirect_uris)
-    secret = credentials.new_credential(Prefix.CLIENT_SECRET) if client_type == "confidential" else None
+    secret = None
+    if client_type == "confidential" and secret_digest is None:
+        secret = credentials.new_credential(Prefix.CLIENT_SECRET)
+        secret_digest = credentials.digest(secret)
     connection = await Connections(session).add(
         Connection(
             type="oauth",
@@ -71,14 +92,14 @@ async def create_oauth_client(
             user_id=owner.id if owner else None,
             scopes=scope_rules.FULL,
             created_at=now,
-            client_id=credentials.new_client_id(),
+            client_id=client_id or credentials.new_client_id(),
             client_type=client_type,
-            client_secret_digest=credentials.digest(secret) if secret else None,
+            client_secret_digest=secret_digest,
             redirect_uris=uris,
-            token_endpoint_auth_method="client_secret_basic" if secret else "none",
+            token_endpoint_auth_method="client_secret_basic" if secret_digest else "none",
             grant_types=(
                 ["authorization_code", "refresh_token", "client_credentials"]
-                if secret
+                if secret_digest
                 else ["authorization_code", "refresh_token"]
             ),
             registration_metadata={},
@@ -160,6 +181,38 @@ async def reactivate_connection(
     connection.revoked_at = None
     await session.flush()
     await record(session, "connection.reactivated", now, connection_id=connection.id, user_id=actor_id)
+
+
+async def update_connection(
+    session: AsyncSession,
+    now: datetime,
+    connection: Connection,
+    *,
+    name: str,
+    notes: str,
+    redirect_uris: list[str] | None = None,
+    actor_id: int | None = None,
+) -> list[str]:
+    """Change what a person may edit: the name, the notes and (OAuth clients) the redirect URIs.
+
+    Returns the fields that changed; nothing changed, nothing is audited.
+    """
+    changes: dict[str, object] = {"name": check_name(name), "notes": check_notes(notes)}
+    if redirect_uris is not None:
+        if connection.type != "oauth":
+            raise ConnectionRejected("Only an OAuth client has redirect URIs; an API key has none.")
+        changes["redirect_uris"] = check_redirect_uris(redirect_uris)
+    changed = [field for field, value in changes.items() if getattr(connection, field) != value]
+    if not changed:
+        return []
+    if "name" in changed and connection.is_dynamic and "client_name" not in (connection.registration_metadata or {}):
+        # Keep the name the client registered with: it is part of what the client said about itself.
+        connection.registration_metadata = {**(connection.registration_metadata or {}), "client_name": connection.name}
+    for field in changed:
+        setattr(connection, field, changes[field])
+    await session.flush()
+    await record(session, "connection.updated", now, connection_id=connection.id, user_id=actor_id, changed=changed)
+    return changed
 
 
 async def find_user(session: AsyncSession, login: str) -> User:

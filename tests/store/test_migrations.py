@@ -17,7 +17,7 @@ async def test_migrations_build_exactly_the_schema_the_models_describe(services)
 
 async def test_upgrading_twice_is_harmless_and_reports_the_head_revision(services):
     await upgrade_database(services.engine)
-    assert await current_revision(services.engine) == "0001"
+    assert await current_revision(services.engine) == "0002"
 
 
 async def test_every_model_table_exists_after_upgrade(services):

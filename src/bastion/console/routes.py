@@ -18,8 +18,11 @@ from starlette.routing import BaseRoute, Route
 
 from bastion import accounts
 from bastion.accounts import AccountError
+from bastion.console.admin_pages import admin_routes
+from bastion.console.connection_pages import connection_routes
 from bastion.console.pages import HOME_PATH, ConsolePages, field, sign_in_redirect
 from bastion.console.sign_in_throttle import WINDOW, SignInFailure, describe_wait, sign_in_retry_at
+from bastion.console.wizard import wizard_routes
 from bastion.governance.audit import record
 from bastion.http_util import client_ip
 from bastion.passwords import (
@@ -59,6 +62,9 @@ def console_routes(services: Services) -> list[BaseRoute]:
         Route(accounts.SETUP_PATH, guarded(pages.setup), methods=["POST"]),
         Route(PASSWORD_PATH, guarded(pages.show_password), methods=["GET"]),
         Route(PASSWORD_PATH, guarded(pages.change_password), methods=["POST"]),
+        *wizard_routes(services),
+        *admin_routes(services),
+        *connection_routes(services),
     ]
 
 

@@ -83,7 +83,15 @@ class Connection(Base):
     """Anything allowed to use /mcp: an OAuth client (custom or self-registered) or an API key."""
 
     __tablename__ = "connections"
-    __table_args__ = (Index("ix_connections_type_revoked", "type", "revoked_at"),)
+    __table_args__ = (
+        Index("ix_connections_type_revoked", "type", "revoked_at"),
+        # The console's connections list (migration 0002): a user's own list, and the list grouped by type
+        # or filtered to dynamic registrations. last_used_at is left unindexed on purpose: every /mcp request
+        # updates it, and an indexed column would cost each of those updates an index write (and PostgreSQL
+        # its HOT updates).
+        Index("ix_connections_user_revoked", "user_id", "revoked_at"),
+        Index("ix_connections_type_dynamic_revoked", "type", "is_dynamic", "revoked_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(16))  # "oauth" | "api_key"

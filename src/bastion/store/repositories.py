@@ -170,6 +170,10 @@ class Connections:
             query = query.where(Connection.user_id == user_id)
         return await self.session.scalar(query) or 0
 
+    async def count_for_user(self, user_id: int) -> int:
+        query = select(func.count()).select_from(Connection).where(Connection.user_id == user_id)
+        return await self.session.scalar(query) or 0
+
     async def newest_for_user(self, user_id: int, limit: int) -> Sequence[Connection]:
         query = select(Connection).where(Connection.user_id == user_id).order_by(Connection.id.desc()).limit(limit)
         return (await self.session.scalars(query)).all()

@@ -1,0 +1,128 @@
+"""The audit log, read-only: newest first, filtered by event, connection and user, keyset-paged on id.
+
+The log is append-only; this page offers no way to change or delete an entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bastion.console.admin_pages import AdminPages, utc
+from bastion.governance.audit import EVENTS
+from bastion.store.models import AuditEvent
+from bastion.store.repositories import AuditLog, Users
+from bastion.web_session import Visitor
+
+AUDIT_PATH = "/console/audit"
+PAGE_SIZE = 50
+
+
+def positive_id(raw: str) -> int | None:
+    text = raw.strip()
+    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the administrator asked for, from the query string, with a message per value that makes no sense."""
+
+    event: str = ""
+    connection: str = ""
+    user: str = ""
+    before: int | None = None
+    after: int | None = None
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> tuple[AuditFilters, dict[str, str]]:
+        errors = {}
+        event = params.get("event", "").strip()
+        if event and event not in EVENTS:
+            errors["event"] = f"There is no event {event!r}; choose one from the list."
+        connection = params.get("connection", "").strip()
+        if connection and positive_id(connection) is None:
+            errors["connection"] = "A connection id is a whole number, e.g. 42 (the connection's page shows it)."
+        user = params.get("user", "").strip()
+        if user and positive_id(user) is None:
+            errors["user"] = "Choose a user from the list."
+        filters = cls(
+            event=event,
+            connection=connection,
+            user=user,
+            before=positive_id(params.get("before", "")),
+            after=positive_id(params.get("after", "")),
+        )
+        return filters, errors
+
+    def query_string(self, **changes: Any) -> str:
+        """The bookmarkable query of these filters with ``changes`` applied; a new filter starts at the newest."""
+        wanted = replace(self, **changes)
+        pairs = {
+            "event": wanted.event,
+            "connection": wanted.connection,
+            "user": wanted.user,
+            "before": str(wanted.before or ""),
+            "after": str(wanted.after or ""),
+        }
+        return urlencode({name: value for name, value in pairs.items() if value})
+
+    @property
+    def narrows(self) -> bool:
+        return bool(self.event or self.connection or self.user)
+
+
+def compact_detail(detail: dict[str, Any] | None) -> str:
+    """An entry's details as one line of JSON, keys sorted; the template escapes it like any stored text."""
+    if not detail:
+        return ""
+    return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), default=str)
+
+
+class AuditPages(AdminPages):
+    async def index(self, request: Request) -> Response:
+        filters, errors = AuditFilters.from_query(request.query_params)
+        async with self.services.transaction() as session:
+            visitor = await self.administrator(request, session)
+            if not isinstance(visitor, Visitor):
+                return visitor
+            users = await Users(session).list()
+            entries: list[AuditEvent] = []
+            has_newer = has_older = False
+            if not errors:
+                log = AuditLog(session)
+                wanted = {
+                    "event": filters.event or None,
+                    "connection_id": positive_id(filters.connection),
+                    "user_id": positive_id(filters.user),
+                }
+                entries = list(
+                    await log.page(**wanted, before_id=filters.before, after_id=filters.after, limit=PAGE_SIZE)
+                )
+                if entries:
+                    has_newer = bool(await log.page(**wanted, after_id=entries[0].id, limit=1))
+                    has_older = bool(await log.page(**wanted, before_id=entries[-1].id, limit=1))
+        logins = {user.id: user.login for user in users}
+        context: dict[str, Any] = {
+            "visitor": visitor,
+            "section": "audit",
+            "filters": filters,
+            "errors": errors,
+            "events": EVENTS,
+            "users": users,
+            "entries": entries,
+            "logins": logins,
+            "newer_query": filters.query_string(before=None, after=entries[0].id) if has_newer else None,
+            "older_query": filters.query_string(before=entries[-1].id, after=None) if has_older else None,
+            "newest_query": filters.query_string(before=None, after=None),
+            "paged": bool(filters.before or filters.after),
+            "compact_detail": compact_detail,
+            "utc": utc,
+            "page_size": PAGE_SIZE,
+        }
+        return self.render(request, "audit.html", context, 400 if errors else 200)
