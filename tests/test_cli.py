@@ -281,7 +281,9 @@ async def test_add_key_prints_ready_to_paste_header_and_claude_code_lines(bastio
     key = next(word for word in result.stdout.split() if word.startswith("bst_ak_"))
     assert "The API key is shown exactly once" in result.stdout
     assert f"Authorization: Bearer {key}" in result.stdout
-    assert f'claude mcp add --transport http bastion {MCP_URL} --header "Authorization: Bearer {key}"' in result.stdout
+    assert f"claude mcp add --transport http bastion {MCP_URL} --header 'Authorization: Bearer {key}'" in result.stdout
+    # The same snippets as the console's wizard, curl included (one tested source: bastion/setup_snippets.py).
+    assert "Mcp-Method: tools/call" in result.stdout
 
 
 # --- connections: list and show --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from bastion.governance.connection_status import ConnectionStatus
 from bastion.server_settings import SETTING_SPECS
+from bastion.setup_snippets import snippets_as_text
 from bastion.store.models import Connection, User
 
 RULE = "=" * 76
@@ -207,24 +208,6 @@ def connection_text(details: dict[str, Any]) -> str:
     return "\n".join(f"{label.ljust(width)}  {value}" for label, value in fields)
 
 
-def key_snippets(mcp_url: str, key: str) -> str:
-    cursor = {"mcpServers": {"bastion": {"url": mcp_url, "headers": {"Authorization": f"Bearer {key}"}}}}
-    return "\n".join(
-        [
-            "Ready to paste:",
-            "",
-            "  Any HTTP client (curl, scripts, Gemini CLI, ...): send this header with every request",
-            f"    Authorization: Bearer {key}",
-            "",
-            "  Claude Code:",
-            f'    claude mcp add --transport http bastion {mcp_url} --header "Authorization: Bearer {key}"',
-            "",
-            "  Cursor (~/.cursor/mcp.json):",
-            f"    {json.dumps(cursor)}",
-        ]
-    )
-
-
 def oauth_client_created(connection: Connection, secret: str | None, mcp_url: str, public_url: str) -> str:
     lines = [
         f"Created the OAuth connection #{connection.id} “{connection.name}” ({connection.client_type} client).",
@@ -275,7 +258,7 @@ def api_key_created(connection: Connection, key: str, user_login: str, mcp_url: 
             "The API key is shown exactly once: copy it now. Only a digest of it is kept; if you lose it,",
             f"replace it with: bastion connections rotate {connection.id}",
             "",
-            key_snippets(mcp_url, key),
+            snippets_as_text(mcp_url, key),
         ]
     )
 
@@ -300,7 +283,7 @@ def rotated(connection: Connection, secret: str, mcp_url: str) -> str:
                 "     run `claude mcp remove bastion` first, then the `claude mcp add` line.",
                 "  3. Make one request to check: anything still using the old key now gets 401 Unauthorized.",
                 "",
-                key_snippets(mcp_url, secret),
+                snippets_as_text(mcp_url, secret),
             ]
         )
     return "\n".join(

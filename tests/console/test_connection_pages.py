@@ -114,6 +114,19 @@ async def test_revoked_connections_are_hidden_by_default_and_shown_by_their_filt
     assert kept.connection.id != gone.connection.id
 
 
+async def test_a_connection_saved_by_the_wizard_is_named_in_a_notice_only_to_who_may_see_it(client, services):
+    bea, _ = await signed_in(client, services, "bea", admin=False)
+    mine = await make_oauth_client(services, name=f"Acme {XSS}", owner=bea)
+    theirs = await make_oauth_client(services, name="Someone else's")
+
+    shown = await client.get(LIST, params={"saved": mine.connection.id})
+    hidden_notice = await client.get(LIST, params={"saved": theirs.connection.id})
+
+    assert f"Saved Acme {XSS} . It shows as Awaiting connection" in text_of(shown.text)
+    assert ESCAPED_XSS in shown.text and XSS not in shown.text
+    assert "Saved " not in text_of(hidden_notice.text)
+
+
 async def test_filters_search_and_grouping_come_from_the_url(client, services):
     ada, _ = await signed_in(client, services)
     await make_api_key(services, ada, name="Cursor")

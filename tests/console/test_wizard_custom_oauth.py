@@ -13,7 +13,7 @@ import pytest
 from markupsafe import escape
 
 from bastion import credentials
-from bastion.console.wizard_snippets import curl_body, curl_headers
+from bastion.setup_snippets import curl_body, curl_headers
 from tests.console.test_accounts_pages import hidden
 from tests.console.test_wizard_pages import (
     MCP_URL,

@@ -18,7 +18,7 @@ from bastion.console.wizard_rules import (
     check_redirect_uri_lines,
     new_pending_registration,
 )
-from bastion.console.wizard_snippets import api_key_snippets, curl_body, curl_command, curl_headers
+from bastion.setup_snippets import api_key_snippets, curl_body, curl_command, curl_headers
 from tests.factories import make_user
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

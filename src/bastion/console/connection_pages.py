@@ -129,6 +129,7 @@ class ConnectionPages(ConsolePages):
             idle_after = (await self.services.server_settings(session)).idle_after_seconds
             listing = await list_connections(session, visitor.user, filters, now, idle_after)
             has_any = listing.total > 0 or await self.has_any_connection(session, visitor)
+            saved = await self.just_saved(session, visitor, request.query_params.get("saved", ""))
         groups = [
             {
                 "label": group.label,
@@ -155,8 +156,15 @@ class ConnectionPages(ConsolePages):
             "type_choices": TYPE_CHOICES,
             "group_choices": groupings,
             "connect_path": views.CONNECT_PATH,
+            "saved": saved,
         }
         return self.render(request, "connections_list.html", context)
+
+    async def just_saved(self, session: AsyncSession, visitor: Visitor, saved_id: str) -> Connection | None:
+        """The connection the wizard just saved (``?saved=ID``), when the visitor may see it."""
+        if not saved_id.isdigit() or len(saved_id) > 18:
+            return None
+        return await session.scalar(select(Connection).where(Connection.id == int(saved_id), visible_to(visitor.user)))
 
     async def has_any_connection(self, session: AsyncSession, visitor: Visitor) -> bool:
         found = await session.scalar(select(Connection.id).where(visible_to(visitor.user)).limit(1))

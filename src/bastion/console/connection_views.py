@@ -14,6 +14,7 @@ from bastion import cli_text
 from bastion.console.listing import ListFilters, page_numbers
 from bastion.governance.connection_status import ConnectionStatus, connection_status
 from bastion.oauth import scopes as scope_rules
+from bastion.setup_snippets import snippets_as_text
 from bastion.store.models import Connection
 
 CONNECT_PATH = "/console/connect"
@@ -184,4 +185,4 @@ def rotation_steps(connection: Connection, access_token_ttl_seconds: int) -> lis
 
 
 def key_snippets(mcp_url: str, key: str) -> str:
-    return cli_text.key_snippets(mcp_url, key)
+    return snippets_as_text(mcp_url, key)

@@ -29,10 +29,10 @@ from bastion.console.wizard_base import (
     WizardPages,
 )
 from bastion.console.wizard_custom_oauth import CustomOAuthPages
-from bastion.console.wizard_snippets import api_key_snippets
 from bastion.sealing import SealExpired, SealTampered, seal, unseal
 from bastion.server_settings import ServerSettings
 from bastion.services import Services
+from bastion.setup_snippets import api_key_snippets
 from bastion.store.models import Connection, User
 from bastion.store.repositories import Connections, Users
 from bastion.web_session import Visitor, csrf_ok, current_visitor

@@ -1,4 +1,4 @@
-"""Ready-to-paste setup for an API key, one snippet per client, as the wizard's Done step shows them.
+"""Ready-to-paste setup for an API key, one snippet per client: the wizard, the rotate page and the CLI show these.
 
 Each snippet follows its tool's documented configuration format:
 
@@ -123,3 +123,12 @@ def api_key_snippets(mcp_url: str, key: str) -> list[Snippet]:
             "Any client that speaks MCP over Streamable HTTP and lets you set a header works this way.",
         ),
     ]
+
+
+def snippets_as_text(mcp_url: str, key: str) -> str:
+    """The same snippets as plain text, for a terminal or a page without tabs."""
+    lines = ["Ready to paste:"]
+    for snippet in api_key_snippets(mcp_url, key):
+        lines += ["", f"  {snippet.title}: {snippet.where}"]
+        lines += [f"    {line}" for line in snippet.text.splitlines()]
+    return "\n".join(lines)
