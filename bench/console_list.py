@@ -71,7 +71,7 @@ def connection_rows(user_ids: list[int], now: datetime) -> list[dict[str, Any]]:
             revoked = now - timedelta(days=1 + number % 30)
             last_used = now - timedelta(days=2 + number % 30)
         elif slot < 7:
-            pass  # never used: Awaiting connection
+            last_used = None  # never used: Awaiting connection
         elif slot < 15:
             last_used = now - timedelta(minutes=1 + number % 1400)
         else:

@@ -7,6 +7,7 @@ transaction of its own, so the revocation persists.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bastion.oauth.errors import InvalidGrant
 
 
-class ReplayDetected(InvalidGrant):
+class ReplayDetected(InvalidGrant, ABC):
+    @abstractmethod
     async def contain(self, session: AsyncSession, now: datetime, *, client_ip: str | None) -> None:
         """Revoke what the replayed credential could still reach, and record it."""
-        raise NotImplementedError
