@@ -108,3 +108,37 @@ async def test_over_http_a_host_that_is_not_allowed_gets_421_before_any_credenti
     assert "'evil.example' is not this server's address" in response.json()["error"]["message"]
     [rejected] = await audit_events(services, "mcp.rejected")
     assert rejected.detail["reason"] == "host_not_allowed"
+
+
+async def test_a_browser_page_on_an_allowed_origin_gets_a_cors_preflight_answer_without_a_credential(client):
+    response = await client.options(
+        "/mcp",
+        headers={
+            "Origin": "http://testserver",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, mcp-protocol-version",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "http://testserver"
+    assert "POST" in response.headers["access-control-allow-methods"]
+    allowed = response.headers["access-control-allow-headers"].lower()
+    assert all(name in allowed for name in ("authorization", "mcp-protocol-version", "mcp-session-id"))
+
+
+async def test_an_allowed_origin_can_read_the_challenge_and_the_session_id(client, services):
+    unauthenticated = await post_mcp(client, initialize_request(), headers={"Origin": "http://testserver"})
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.headers["access-control-allow-origin"] == "http://testserver"
+    assert "WWW-Authenticate" in unauthenticated.headers["access-control-expose-headers"]
+
+    key = (await make_api_key(services, await make_member(services))).secret
+    response = await post_mcp(client, initialize_request(), token=key, headers={"Origin": "http://testserver"})
+    assert response.headers["access-control-allow-origin"] == "http://testserver"
+    assert "Mcp-Session-Id" in response.headers["access-control-expose-headers"]
+
+
+async def test_a_foreign_origin_gets_no_cors_permission_even_for_a_preflight(client):
+    response = await client.options("/mcp", headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert "access-control-allow-origin" not in response.headers

@@ -21,6 +21,7 @@ from mcp_types import INTERNAL_ERROR
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
 from starlette.authentication import AuthCredentials
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from bastion.governance.audit import record
@@ -112,6 +113,38 @@ async def read_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
     return bytes(body), replaying_receive
 
 
+CORS_REQUEST_HEADERS = (
+    "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID"
+)
+CORS_EXPOSED_HEADERS = "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate"
+
+
+def with_cors_headers(send: Send, origin: str) -> Send:
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            extra = [
+                (b"access-control-allow-origin", origin.encode("latin-1")),
+                (b"access-control-expose-headers", CORS_EXPOSED_HEADERS.encode()),
+                (b"vary", b"Origin"),
+            ]
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return send_with_cors
+
+
+def cors_preflight_response(origin: str | None) -> Response:
+    """Fetch §4.8 preflight: no credential is needed to ask what a later request may send."""
+    headers = {"Allow": "GET, POST, DELETE, OPTIONS"}
+    if origin:
+        headers |= {
+            "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
+            "Access-Control-Max-Age": "86400",
+        }
+    return Response(status_code=204, headers=headers)
+
+
 class McpGate:
     """The ASGI app routed at ``/mcp`` and ``/mcp/``."""
 
@@ -132,6 +165,14 @@ class McpGate:
         request = Request(scope)
         try:
             await check_host_and_origin(request, self.security, settings)
+            origin = request.headers.get("origin")
+            if origin:
+                # The origin passed the DNS-rebinding check: let that page read the answer (browser-based
+                # clients such as MCP Inspector's direct mode), challenges and session ids included.
+                send = with_cors_headers(send, origin)
+            if request.method == "OPTIONS":
+                await cors_preflight_response(origin)(scope, receive, send)
+                return
             check_protocol_version(request.headers.get(MCP_PROTOCOL_VERSION_HEADER))
             token = bearer_token(request.headers.get("authorization"))
             tool_names: list[str] = []
