@@ -69,6 +69,9 @@ async def test_an_unknown_tool_is_a_protocol_error_listing_the_tools_there_are(a
             await mcp.call_tool("drop_database", {})
     assert refused.value.code == -32602
     assert "Unknown tool 'drop_database'. Tools available to this connection: whoami." in refused.value.message
+    [called] = await audit_events(services, "tool.called")
+    assert (called.detail["tool"], called.detail["outcome"]) == ("drop_database", "error")
+    assert "Unknown tool 'drop_database'" in called.detail["error"]
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -143,12 +143,14 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
         spec = registry.get(params.name)
         if spec is None:
             known = ", ".join(spec.name for spec in registry.visible_for(principal.scopes)) or "none"
-            # MCP tools spec: an unknown tool is a protocol error (-32602), not a tool result.
-            raise MCPError(
-                INVALID_PARAMS,
-                f"Unknown tool {params.name!r}. Tools available to this connection: {known}. "
-                "Call tools/list for their descriptions and arguments.",
+            message = (
+                f"Unknown tool {params.name[:100]!r}. Tools available to this connection: {known}. "
+                "Call tools/list for their descriptions and arguments."
             )
+            # Every call lands in the audit log, a probe for tools that do not exist included.
+            await audit_tool_call(services, ctx, principal, params.name[:100], {}, error_result(message), 0)
+            # MCP tools spec: an unknown tool is a protocol error (-32602), not a tool result.
+            raise MCPError(INVALID_PARAMS, message)
         arguments = params.arguments or {}
         started = time.perf_counter()
         outcome = await run_tool(spec, ToolContext(principal, services, ctx.protocol_version), arguments)
