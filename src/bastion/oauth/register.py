@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -244,6 +245,15 @@ def client_information(connection: Connection, client_secret: str | None) -> dic
     return information
 
 
+def registration_retry_after(recent: list[datetime], now: datetime) -> int | None:
+    """Seconds until this address may register again, or None while it is under the hourly limit."""
+    if len(recent) < REGISTRATIONS_PER_ADDRESS:
+        return None
+    # The limit frees up when enough of the window's registrations have aged out of it.
+    frees_at = recent[len(recent) - REGISTRATIONS_PER_ADDRESS] + REGISTRATION_WINDOW
+    return max(1, math.ceil((frees_at - now).total_seconds()))
+
+
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length", "")
     too_large = RegistrationTooLarge(
@@ -275,11 +285,13 @@ def registration_endpoint(services: Services) -> Handler:
             registration = check_client_metadata(parse_json_object(body, request.headers.get("content-type", "")))
             connections = Connections(session)
             # Counted in the database, so the limit holds across every Bastion process.
-            if await connections.count_dynamic_since(ip, now - REGISTRATION_WINDOW) >= REGISTRATIONS_PER_ADDRESS:
+            recent = await connections.registration_times_since(ip, now - REGISTRATION_WINDOW)
+            retry_after = registration_retry_after(recent, now)
+            if retry_after is not None:
                 raise SlowDown(
                     f"Too many registrations from your address ({REGISTRATIONS_PER_ADDRESS} per hour); "
                     "reuse the client you registered, or try again later.",
-                    retry_after=int(REGISTRATION_WINDOW.total_seconds()),
+                    retry_after=retry_after,
                 )
             purged = await connections.purge_unused_registrations(
                 now - timedelta(days=server_settings.unused_registration_days)

@@ -154,15 +154,14 @@ class Connections:
         )
         return result.rowcount or 0
 
-    async def count_dynamic_since(self, ip: str, since: datetime) -> int:
-        return (
-            await self.session.scalar(
-                select(func.count())
-                .select_from(Connection)
-                .where(Connection.registered_from_ip == ip, Connection.created_at >= since)
-            )
-            or 0
+    async def registration_times_since(self, ip: str, since: datetime) -> list[datetime]:
+        """When this address registered clients since ``since``, oldest first (the per-address limit)."""
+        query = (
+            select(Connection.created_at)
+            .where(Connection.registered_from_ip == ip, Connection.created_at >= since)
+            .order_by(Connection.created_at)
         )
+        return list((await self.session.scalars(query)).all())
 
     async def count_unrevoked(self, *, user_id: int | None = None) -> int:
         query = select(func.count()).select_from(Connection).where(Connection.revoked_at.is_(None))
