@@ -93,7 +93,7 @@ async def give_access_tokens(services, connection: Connection, count: int) -> No
     ("group", "commands"),
     [
         ((), ["serve", "users", "connections", "settings", "db"]),
-        (("users",), ["add", "list"]),
+        (("users",), ["add", "list", "deactivate", "reactivate"]),
         (("connections",), ["add-oauth", "add-key", "list", "show", "rotate", "revoke", "reactivate"]),
         (("settings",), ["show", "set"]),
         (("db",), ["upgrade"]),
@@ -116,7 +116,7 @@ def test_every_command_that_prints_data_takes_json():
         for name, command in sub.commands.items()
     }
 
-    assert len(leaves) == 12
+    assert len(leaves) == 14
     without_json = [name for name, command in leaves.items() if not any("--json" in p.opts for p in command.params)]
     assert without_json == []
 
@@ -166,6 +166,37 @@ async def test_users_add_refuses_a_login_that_exists(bastion, services):
     await make_user(services, "alice")
 
     assert_usage_error(await bastion("users", "add", "ALICE"), "A user 'ALICE' already exists; pick another login.")
+
+
+async def test_users_deactivate_revokes_every_connection_acting_as_them_and_reactivate_keeps_them_revoked(
+    bastion, services
+):
+    await make_user(services, "root", admin=True)
+    bob = await make_user(services, "bob")
+    key = await make_api_key(services, bob)
+
+    refused_without_yes = await bastion("users", "deactivate", "bob", input="n\n")
+    deactivated = await run_json(bastion, "users", "deactivate", "bob", "--yes")
+    reactivated = await run_json(bastion, "users", "reactivate", "bob")
+
+    assert refused_without_yes.exit_code != 0
+    assert deactivated == {"login": "bob", "active": False, "connections_revoked": 1, "tokens_revoked": 0}
+    assert reactivated == {"login": "bob", "active": True}
+    async with services.transaction() as session:
+        assert (await Connections(session).get(key.connection.id)).revoked_at is not None
+
+
+async def test_users_deactivate_refuses_the_last_active_administrator(bastion, services):
+    await make_user(services, "root", admin=True)
+
+    result = await bastion("users", "deactivate", "root", "--yes")
+
+    assert result.exit_code == 2
+    assert "administrator" in result.stderr
+
+
+async def test_users_deactivate_names_an_unknown_login(bastion):
+    assert_usage_error(await bastion("users", "deactivate", "nobody", "--yes"), "No user 'nobody'")
 
 
 async def test_users_list_shows_role_and_whether_a_password_is_set(bastion, services):

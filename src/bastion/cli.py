@@ -32,7 +32,7 @@ from bastion.server_settings import SettingRejected, parse_setting
 from bastion.services import Services, build_services
 from bastion.settings_changes import apply_settings
 from bastion.store.db import current_revision, upgrade_database
-from bastion.store.models import Connection
+from bastion.store.models import Connection, User
 from bastion.store.repositories import Connections, Tokens, Users
 
 T = TypeVar("T")
@@ -61,7 +61,7 @@ app = typer.Typer(
     # Locals of a failing frame may hold a secret that was just minted: never print them.
     pretty_exceptions_show_locals=False,
 )
-users_app = typer.Typer(help="Console users: add and list.", no_args_is_help=True)
+users_app = typer.Typer(help="Console users: add, list, deactivate and reactivate.", no_args_is_help=True)
 connections_app = typer.Typer(help="Connections: OAuth clients and API keys allowed to use /mcp.", no_args_is_help=True)
 settings_app = typer.Typer(help="Runtime settings: token lifetimes, the MCP master switch, ...", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -235,6 +235,58 @@ def users_list(as_json: JsonOption = False) -> None:
 
     users = in_transaction(work)
     show(users, as_json, cli_text.users_table(users))
+
+
+async def find_account(session: AsyncSession, login: str) -> User:
+    user = await Users(session).by_login(login)
+    if user is None:
+        raise AccountError(f"No user {login!r}; `bastion users list` shows them.")
+    return user
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    login: Annotated[str, typer.Argument(help="The user's login.")], yes: YesOption = False, as_json: JsonOption = False
+) -> None:
+    """Stop a user at once: every connection acting as them is revoked and they are signed out everywhere."""
+    if not yes:
+        typer.confirm(
+            f"Deactivate {login}? Every connection acting as them is revoked at once and they are signed out.",
+            abort=True,
+            err=True,
+        )
+
+    async def work(services: Services, session: AsyncSession) -> accounts.Deactivation:
+        user = await find_account(session, login)
+        return await accounts.deactivate_user(session, services.clock(), user, actor_id=None)
+
+    done = in_transaction(work)
+    data = {
+        "login": login,
+        "active": False,
+        "connections_revoked": done.connections_revoked,
+        "tokens_revoked": done.tokens_revoked,
+    }
+    text = (
+        f"Deactivated {login}: {done.connections_revoked} connection(s) and {done.tokens_revoked} token(s) "
+        "revoked, signed out everywhere. Reactivating the user later does not bring the connections back."
+    )
+    show(data, as_json, text)
+
+
+@users_app.command("reactivate")
+def users_reactivate(
+    login: Annotated[str, typer.Argument(help="The user's login.")], as_json: JsonOption = False
+) -> None:
+    """Let a deactivated user sign in again; their revoked connections stay revoked."""
+
+    async def work(services: Services, session: AsyncSession) -> None:
+        user = await find_account(session, login)
+        await accounts.reactivate_user(session, services.clock(), user, actor_id=None)
+
+    in_transaction(work)
+    text = f"Reactivated {login}: they can sign in again. Their connections stay revoked; reactivate each as needed."
+    show({"login": login, "active": True}, as_json, text)
 
 
 # --- connections -------------------------------------------------------------------------------------
