@@ -277,3 +277,21 @@ def check_mcp_response(response: httpx2.Response) -> dict[str, Any]:
     if "error" in reply:
         raise RuntimeError(f"JSON-RPC error: {reply['error']}")
     return reply
+
+
+def run_benchmark(
+    description: str, measure: Callable[..., Awaitable[Measurement | list[Measurement]]], *, concurrency: int
+) -> None:
+    """A benchmark script's whole ``main``: parse the bounds, measure on each backend, print one table."""
+
+    async def main() -> None:
+        args = parse_arguments(description, concurrency=concurrency)
+        results: list[Measurement] = []
+        for backend in backends(args.postgres):
+            measured = await measure(
+                backend, concurrency=args.concurrency, max_requests=args.requests, max_seconds=args.seconds
+            )
+            results += measured if isinstance(measured, list) else [measured]
+        print_table(results)
+
+    anyio.run(main)

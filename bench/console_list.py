@@ -18,7 +18,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import anyio
 import httpx2
 from sqlalchemy import insert, select, text
 from tests.e2e.server import BastionProcess
@@ -30,10 +29,8 @@ from bench.common import (
     PASSWORD,
     Measurement,
     Step,
-    backends,
     bench_server,
-    parse_arguments,
-    print_table,
+    run_benchmark,
     run_bounded,
 )
 
@@ -173,15 +170,5 @@ async def measure(backend: str, *, concurrency: int, max_requests: int, max_seco
                 await http.aclose()
 
 
-async def main() -> None:
-    args = parse_arguments(__doc__.splitlines()[0], concurrency=1)
-    results = []
-    for backend in backends(args.postgres):
-        results += await measure(
-            backend, concurrency=args.concurrency, max_requests=args.requests, max_seconds=args.seconds
-        )
-    print_table(results)
-
-
 if __name__ == "__main__":
-    anyio.run(main)
+    run_benchmark(__doc__.splitlines()[0], measure, concurrency=1)

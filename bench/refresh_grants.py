@@ -8,18 +8,15 @@ old refresh token + minting a new access/refresh pair + the audit entry, in one 
 
 from __future__ import annotations
 
-import anyio
 import httpx2
 
 from bench.common import (
     GrantedClient,
     Measurement,
     Step,
-    backends,
     bench_server,
     grant_confidential_client,
-    parse_arguments,
-    print_table,
+    run_benchmark,
     run_bounded,
     unlimited_rates,
 )
@@ -58,14 +55,5 @@ async def measure(backend: str, *, concurrency: int, max_requests: int, max_seco
                 await http.aclose()
 
 
-async def main() -> None:
-    args = parse_arguments(__doc__.splitlines()[0], concurrency=8)
-    results = [
-        await measure(backend, concurrency=args.concurrency, max_requests=args.requests, max_seconds=args.seconds)
-        for backend in backends(args.postgres)
-    ]
-    print_table(results)
-
-
 if __name__ == "__main__":
-    anyio.run(main)
+    run_benchmark(__doc__.splitlines()[0], measure, concurrency=8)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Any
 
-import anyio
 import httpx2
 from mcp.client.client import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -24,13 +23,11 @@ from bench.common import (
     Measurement,
     RecordedRequest,
     Step,
-    backends,
     bench_server,
     check_mcp_response,
     grant_confidential_client,
-    parse_arguments,
-    print_table,
     record_sdk_request,
+    run_benchmark,
     run_bounded,
     unlimited_rates,
 )
@@ -100,15 +97,5 @@ async def measure(backend: str, *, concurrency: int, max_requests: int, max_seco
         ]
 
 
-async def main() -> None:
-    args = parse_arguments(__doc__.splitlines()[0], concurrency=8)
-    results = []
-    for backend in backends(args.postgres):
-        results += await measure(
-            backend, concurrency=args.concurrency, max_requests=args.requests, max_seconds=args.seconds
-        )
-    print_table(results)
-
-
 if __name__ == "__main__":
-    anyio.run(main)
+    run_benchmark(__doc__.splitlines()[0], measure, concurrency=8)

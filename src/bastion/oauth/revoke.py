@@ -17,10 +17,9 @@ from starlette.responses import Response
 
 from bastion import credentials
 from bastion.governance.audit import record
-from bastion.http_util import CORS_HEADERS, NO_STORE_HEADERS, client_ip
-from bastion.oauth.back_channel import preflight_response, read_form, record_refusal, with_cors
-from bastion.oauth.client_auth import ClientCredentials, authenticate_client, read_client_credentials
-from bastion.oauth.errors import OAuthError, error_response, unexpected_error_response
+from bastion.http_util import NO_STORE_HEADERS
+from bastion.oauth.back_channel import Form
+from bastion.oauth.client_endpoint import client_authenticated_endpoint
 from bastion.services import Services
 from bastion.store.models import Connection
 from bastion.store.repositories import Tokens
@@ -56,36 +55,10 @@ async def revoke_token(
 
 
 def revocation_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
-    async def revoke(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return preflight_response()
-        now = services.clock()
-        ip = client_ip(request, services.settings.trusted_proxies)
-        presented: ClientCredentials | None = None
-        # Kept as a plain int: after a rollback the ORM object is expired and cannot be read.
-        connection_id: int | None = None
-        try:
-            form = await read_form(request)
-            presented = read_client_credentials(request.headers.get("authorization"), form)
-            async with services.transaction() as session:
-                client = await authenticate_client(session, presented)
-                connection_id = client.id
-                token = form.require("token", "send the access or refresh token to revoke (RFC 7009 §2.1).")
-                await revoke_token(session, now, client=client, token=token, client_ip=ip)
-            # RFC 7009 §2.2: 200 whether or not there was anything to revoke; the body is ignored.
-            return Response(status_code=200, headers={**NO_STORE_HEADERS, **CORS_HEADERS})
-        except OAuthError as exc:
-            await record_refusal(
-                services,
-                exc,
-                now,
-                endpoint="revoke",
-                client_ip=ip,
-                connection_id=connection_id,
-                client_id=presented.client_id if presented else None,
-            )
-            return with_cors(error_response(exc))
-        except Exception as exc:
-            return with_cors(unexpected_error_response(exc))
+    async def answer(session: AsyncSession, now: datetime, client: Connection, form: Form, ip: str | None) -> Response:
+        token = form.require("token", "send the access or refresh token to revoke (RFC 7009 §2.1).")
+        await revoke_token(session, now, client=client, token=token, client_ip=ip)
+        # RFC 7009 §2.2: 200 whether or not there was anything to revoke; the body is ignored.
+        return Response(status_code=200, headers=NO_STORE_HEADERS)
 
-    return revoke
+    return client_authenticated_endpoint(services, "revoke", answer)

@@ -10,16 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bastion.http_util import CORS_HEADERS, NO_STORE_HEADERS, client_ip
-from bastion.oauth.back_channel import (
-    Form,
-    preflight_response,
-    read_form,
-    record_refusal,
-    with_cors,
-)
-from bastion.oauth.client_auth import ClientCredentials, authenticate_client, read_client_credentials
-from bastion.oauth.errors import OAuthError, UnsupportedGrantType, error_response, unexpected_error_response
+from bastion.http_util import NO_STORE_HEADERS
+from bastion.oauth.back_channel import Form
+from bastion.oauth.client_endpoint import client_authenticated_endpoint
+from bastion.oauth.errors import UnsupportedGrantType
 from bastion.oauth.grants.authorization_code import AuthorizationCodeRequest, exchange_authorization_code
 from bastion.oauth.grants.client_credentials import ClientCredentialsRequest, grant_client_credentials
 from bastion.oauth.grants.refresh_token import RefreshTokenRequest, rotate_refresh_token
@@ -60,47 +54,21 @@ def choose_grant(form: Form) -> tuple[Callable[[Form], Any], Grant]:
 
 
 def token_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
-    async def token(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return preflight_response()
-        now = services.clock()
-        ip = client_ip(request, services.settings.trusted_proxies)
-        form: Form | None = None
-        presented: ClientCredentials | None = None
-        # Kept as a plain int: after a rollback the ORM object is expired and cannot be read.
-        connection_id: int | None = None
-        try:
-            form = await read_form(request)
-            presented = read_client_credentials(request.headers.get("authorization"), form)
-            async with services.transaction() as session:
-                client = await authenticate_client(session, presented)
-                connection_id = client.id
-                read_request, grant = choose_grant(form)
-                body = await grant(
-                    session,
-                    now,
-                    await services.server_settings(session),
-                    client=client,
-                    request=read_request(form),
-                    resource_url=services.settings.resource_url,
-                    client_ip=ip,
-                )
-            services.count("oauth_tokens_issued")
-            # RFC 6749 §5.1: token responses must not be cached.
-            return JSONResponse(body, headers={**NO_STORE_HEADERS, **CORS_HEADERS})
-        except OAuthError as exc:
-            await record_refusal(
-                services,
-                exc,
-                now,
-                endpoint="token",
-                client_ip=ip,
-                connection_id=connection_id,
-                client_id=presented.client_id if presented else None,
-                grant_type=(form.get("grant_type") or "")[:64] if form else None,
-            )
-            return with_cors(error_response(exc))
-        except Exception as exc:
-            return with_cors(unexpected_error_response(exc))
+    async def answer(session: AsyncSession, now: datetime, client: Connection, form: Form, ip: str | None) -> Response:
+        read_request, grant = choose_grant(form)
+        body = await grant(
+            session,
+            now,
+            await services.server_settings(session),
+            client=client,
+            request=read_request(form),
+            resource_url=services.settings.resource_url,
+            client_ip=ip,
+        )
+        services.count("oauth_tokens_issued")
+        # RFC 6749 §5.1: token responses must not be cached.
+        return JSONResponse(body, headers=NO_STORE_HEADERS)
 
-    return token
+    return client_authenticated_endpoint(
+        services, "token", answer, lambda form: {"grant_type": (form.get("grant_type") or "")[:64]}
+    )
