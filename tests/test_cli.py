@@ -7,6 +7,8 @@ loop waits; the checks then read the same database through the ``services`` fixt
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +21,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bastion import accounts, credentials, passwords
-from bastion.cli import app, prepare_first_run
+from bastion.cli import app
+from bastion.cli.serve import prepare_first_run
 from bastion.clock import utcnow
 from bastion.server_settings import SETTING_SPECS
 from bastion.store.models import AuditEvent, Connection, Token
@@ -555,3 +558,21 @@ async def test_serve_prints_the_setup_link_banner_and_runs_one_worker_without_pr
     assert f"{PUBLIC_URL}/console/setup?token=bst_su_" in result.stdout
     assert f"MCP endpoint: {MCP_URL}" in result.stdout
     assert started == [{"host": "0.0.0.0", "port": 9123, "workers": 1, "proxy_headers": False, "log_level": "info"}]
+
+
+def test_python_dash_m_bastion_starts_without_importing_the_mcp_sdk():
+    # The SDK takes seconds to import and only `serve` needs it: every other command must start without it.
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bastion", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout and "connections" in result.stdout
+    lines = result.stderr.splitlines()
+    imported = [line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")]
+    assert "bastion.cli" in imported
+    assert [name for name in imported if name == "mcp" or name.startswith("mcp.")] == []

@@ -20,10 +20,6 @@ def check_password_strength(password: str) -> None:
         raise PasswordRejected(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
 
 
-def hash_password_sync(password: str) -> str:
-    return _hasher.hash(password)
-
-
 async def hash_password(password: str) -> str:
     return await anyio.to_thread.run_sync(_hasher.hash, password)
 

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bastion import accounts
 from bastion.accounts import AccountError
-from bastion.cli_text import describe_type
+from bastion.connection_wording import describe_type
 from bastion.console.admin_pages import AdminPages, utc
 from bastion.console.pages import field
 from bastion.governance.audit import record

@@ -1,7 +1,7 @@
 """What the connection pages show, as plain values: row and fact labels, times in words, the rotation steps.
 
 Kept apart from the handlers so every wording can be tested without HTTP, and reused from the CLI's
-own words (``cli_text``) where both say the same thing.
+own words (``bastion.connection_wording``) where both say the same thing.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bastion import cli_text
+from bastion import connection_wording
 from bastion.console.listing import ListFilters, page_numbers
 from bastion.governance.connection_status import ConnectionStatus, connection_status
 from bastion.oauth import scopes as scope_rules
@@ -144,7 +144,7 @@ def registration_details(connection: Connection) -> list[tuple[str, str]]:
 
 
 def credential_noun(connection: Connection) -> str | None:
-    return cli_text.credential_noun(connection)
+    return connection_wording.credential_noun(connection)
 
 
 def rotate_button_label(connection: Connection) -> str | None:

@@ -1,6 +1,7 @@
-"""What the ``bastion`` command prints: the ``--json`` shapes, and the text a person reads instead.
+"""What the ``bastion`` command prints for a person, when ``--json`` is not given.
 
-Kept apart from the Typer commands (``cli.py``) so the wording can be read, and tested, in one place.
+Kept apart from the commands so the wording can be read, and tested, in one place. Lists and details are
+drawn from the same dicts ``--json`` prints (``bastion.cli.json_shapes``), so both always say the same.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bastion.governance.connection_status import ConnectionStatus
-from bastion.server_settings import SETTING_SPECS
+from bastion.accounts import Deactivation
+from bastion.connection_wording import credential_noun
 from bastion.setup_snippets import snippets_as_text
 from bastion.store.models import Connection, User
 
@@ -19,12 +20,8 @@ RULE = "=" * 76
 NONE_SHOWN = "—"
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
 def when(moment: str | None) -> str:
-    """An ISO timestamp from ``iso()`` shown to a person, e.g. ``2026-01-01 09:30 UTC``; None is ``never``."""
+    """An ISO timestamp (``json_shapes.iso()``) for a person, e.g. ``2026-01-01 09:30 UTC``; None is ``never``."""
     if not moment:
         return "never"
     return f"{datetime.fromisoformat(moment):%Y-%m-%d %H:%M} UTC"
@@ -36,19 +33,30 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+# --- serve -------------------------------------------------------------------------------------------
+
+
+def setup_link_banner(login: str, url: str) -> str:
+    return "\n".join(
+        [
+            RULE,
+            "  Bastion has no administrator password yet.",
+            "  Open this link within 24 hours to set the administrator's password:",
+            "",
+            f"    {url}",
+            "",
+            f"  The link is for the administrator {login!r} and works once. Until a password",
+            "  is set, every start prints a new link and the older ones stop working.",
+            RULE,
+        ]
+    )
+
+
+def serving(mcp_url: str, public_url: str) -> str:
+    return f"MCP endpoint: {mcp_url}\nConsole:      {public_url}/console"
+
+
 # --- users -------------------------------------------------------------------------------------------
-
-
-def user_as_dict(user: User) -> dict[str, Any]:
-    return {
-        "user_id": user.id,
-        "login": user.login,
-        "name": user.name,
-        "admin": user.is_admin,
-        "active": user.active,
-        "has_password": user.password_hash is not None,
-        "created_at": iso(user.created_at),
-    }
 
 
 def users_table(users: list[dict[str, Any]]) -> str:
@@ -70,85 +78,30 @@ def users_table(users: list[dict[str, Any]]) -> str:
 
 def user_created(user: User, setup_link: str | None) -> str:
     role = "administrator" if user.is_admin else "user"
-    text = f"Created the {role} {user.login!r} (id {user.id})."
+    created = f"Created the {role} {user.login!r} (id {user.id})."
     if setup_link:
-        text += (
+        created += (
             f"\nSend them this one-time link; it works once, within 24 hours, to set their password:\n\n  {setup_link}"
         )
-    return text
+    return created
 
 
-def setup_link_banner(login: str, url: str) -> str:
-    return "\n".join(
-        [
-            RULE,
-            "  Bastion has no administrator password yet.",
-            "  Open this link within 24 hours to set the administrator's password:",
-            "",
-            f"    {url}",
-            "",
-            f"  The link is for the administrator {login!r} and works once. Until a password",
-            "  is set, every start prints a new link and the older ones stop working.",
-            RULE,
-        ]
+def deactivation_question(login: str) -> str:
+    return f"Deactivate {login}? Every connection acting as them is revoked at once and they are signed out."
+
+
+def user_deactivated(login: str, done: Deactivation) -> str:
+    return (
+        f"Deactivated {login}: {done.connections_revoked} connection(s) and {done.tokens_revoked} token(s) "
+        "revoked, signed out everywhere. Reactivating the user later does not bring the connections back."
     )
 
 
+def user_reactivated(login: str) -> str:
+    return f"Reactivated {login}: they can sign in again. Their connections stay revoked; reactivate each as needed."
+
+
 # --- connections -------------------------------------------------------------------------------------
-
-
-def describe_type(connection_type: str, is_dynamic: bool) -> str:
-    if connection_type == "api_key":
-        return "API key"
-    return "OAuth (self-registered)" if is_dynamic else "OAuth"
-
-
-def credential_noun(connection: Connection) -> str | None:
-    """What ``rotate`` replaces: an API key, a client secret, or nothing (a public client has no secret)."""
-    if connection.type == "api_key":
-        return "API key"
-    return "client secret" if connection.client_type == "confidential" else None
-
-
-def connection_summary(connection: Connection, user_login: str | None, status: ConnectionStatus) -> dict[str, Any]:
-    """One row of ``connections list``; also the start of ``connections show``."""
-    return {
-        "connection_id": connection.id,
-        "type": connection.type,
-        "type_label": describe_type(connection.type, connection.is_dynamic),
-        "name": connection.name,
-        "user": user_login,
-        "status": status.status.value,
-        "status_label": status.label,
-        "last_used_at": iso(connection.last_used_at),
-        "request_count": connection.request_count,
-        "client_id": connection.client_id,
-        "is_dynamic": connection.is_dynamic,
-        "created_at": iso(connection.created_at),
-    }
-
-
-def connection_details(
-    connection: Connection, user_login: str | None, status: ConnectionStatus, active_tokens: int
-) -> dict[str, Any]:
-    """Everything about a connection except its secrets (only their digests are stored anyway)."""
-    details = connection_summary(connection, user_login, status)
-    details["scopes"] = connection.scopes
-    if connection.type == "api_key":
-        details["key_prefix"] = connection.key_prefix
-    else:
-        details |= {
-            "client_type": connection.client_type,
-            "token_endpoint_auth_method": connection.token_endpoint_auth_method,
-            "grant_types": list(connection.grant_types or []),
-            "redirect_uris": list(connection.redirect_uris or []),
-            "registered_from_ip": connection.registered_from_ip,
-        }
-    return details | {
-        "active_tokens": active_tokens,
-        "revoked_at": iso(connection.revoked_at),
-        "notes": connection.notes,
-    }
 
 
 def connections_table(summaries: list[dict[str, Any]], *, filtered: bool) -> str:
@@ -302,23 +255,6 @@ def rotated(connection: Connection, secret: str, mcp_url: str) -> str:
     )
 
 
-def rotation_question(connection: Connection) -> str | None:
-    noun = credential_noun(connection)
-    if noun is None:
-        return None  # nothing to rotate: rotate_credential says why, without a pointless question first
-    return (
-        f"Replace the {noun} of connection #{connection.id} “{connection.name}”? "
-        f"The current {noun} stops working immediately."
-    )
-
-
-def revocation_question(connection: Connection) -> str:
-    return (
-        f"Revoke connection #{connection.id} “{connection.name}”? "
-        "Its credential and every token it holds stop working at once."
-    )
-
-
 def revoked(connection: Connection, tokens: int) -> str:
     return (
         f"Revoked connection #{connection.id} “{connection.name}”: {tokens} token(s) ended. "
@@ -326,21 +262,11 @@ def revoked(connection: Connection, tokens: int) -> str:
     )
 
 
-# --- settings ----------------------------------------------------------------------------------------
+def connection_reactivated(connection: Connection) -> str:
+    return f"Reactivated connection #{connection.id} “{connection.name}”; its old tokens stay revoked."
 
 
-def settings_as_dict(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        key: {
-            "value": values[key],
-            "default": spec.default,
-            "description": spec.description,
-            "unit": spec.unit or None,
-            "minimum": spec.minimum,
-            "maximum": spec.maximum,
-        }
-        for key, spec in SETTING_SPECS.items()
-    }
+# --- settings and db ---------------------------------------------------------------------------------
 
 
 def settings_table(settings: dict[str, dict[str, Any]]) -> str:
@@ -354,3 +280,11 @@ def settings_table(settings: dict[str, dict[str, Any]]) -> str:
         [key, json.dumps(item["value"]), json.dumps(item["default"]), meaning(item)] for key, item in settings.items()
     ]
     return table(["KEY", "VALUE", "DEFAULT", "MEANING"], rows)
+
+
+def setting_changed(key: str, value: Any, previous: Any) -> str:
+    return f"{key} = {json.dumps(value)} (was {json.dumps(previous)})"
+
+
+def database_revision(revision: str | None) -> str:
+    return f"The database is at revision {revision}, the latest."
