@@ -33,7 +33,7 @@ DENIED_MODELS = frozenset(
 
 # Bastion's own tables (store/models.py). A SQL source hides them all when it points at a database
 # that holds Bastion's schema (by mistake, or the demo sharing a file): they hold credential digests.
-BASTION_TABLES = frozenset(
+STORE_TABLES = frozenset(
     {
         "users",
         "setup_links",
@@ -60,7 +60,7 @@ def is_denied_model(model: str) -> bool:
 
 
 def holds_bastion_schema(table_names: set[str] | frozenset[str]) -> bool:
-    """True when a SQL database's tables include Bastion's own; then every ``BASTION_TABLES`` table is hidden."""
+    """True when a SQL database's tables include Bastion's own; then every ``STORE_TABLES`` table is hidden."""
     return set(table_names) >= _BASTION_SIGNATURE
 
 
