@@ -155,7 +155,7 @@ async def prepare_first_run(services: Services) -> SetupInvitation | None:
         if await users.any_admin_with_password():
             return None
         now = services.clock()
-        admin = next((user for user in await users.list() if user.is_admin and user.active), None)
+        admin = next((user for user in await users.listing() if user.is_admin and user.active), None)
         if admin is None:
             admin = await accounts.create_user(session, now, login=FIRST_ADMIN_LOGIN, is_admin=True)
         url = await accounts.issue_setup_link(session, now, admin, services.settings.public_url)
@@ -231,7 +231,7 @@ def users_list(as_json: JsonOption = False) -> None:
     """List users: role, state and whether they have set a password."""
 
     async def work(_services: Services, session: AsyncSession) -> list[dict[str, Any]]:
-        return [cli_text.user_as_dict(user) for user in await Users(session).list()]
+        return [cli_text.user_as_dict(user) for user in await Users(session).listing()]
 
     users = in_transaction(work)
     show(users, as_json, cli_text.users_table(users))
@@ -366,10 +366,10 @@ def connections_list(
 
     async def work(services: Services, session: AsyncSession) -> list[dict[str, Any]]:
         idle_after = (await services.server_settings(session)).idle_after_seconds
-        logins = {user.id: user.login for user in await Users(session).list()}
+        logins = {user.id: user.login for user in await Users(session).listing()}
         now = services.clock()
         summaries = []
-        for connection in await Connections(session).list():
+        for connection in await Connections(session).listing():
             current = connection_status(connection, now, idle_after)
             if (status is None or current.status is status) and (kind is None or connection.type == kind.value):
                 summaries.append(cli_text.connection_summary(connection, logins.get(connection.user_id), current))
