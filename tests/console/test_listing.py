@@ -39,7 +39,8 @@ async def add_connections(services, rows: list[dict]) -> None:
 
 async def listed(services, viewer: User, **query: str):
     async with services.transaction() as session:
-        return await ConnectionListing(session).page(viewer, ListFilters.from_query(query), services.clock(), IDLE_AFTER)
+        listing = ConnectionListing(session)
+        return await listing.page(viewer, ListFilters.from_query(query), services.clock(), IDLE_AFTER)
 
 
 def names(page) -> list[str]:

@@ -262,13 +262,7 @@ class AccountPages(ConsolePages):
             # Whoever else was signed in as this user (perhaps with the old password) is signed out.
             await BrowserSessions(session).end_all_for_user(visitor.user.id)
             signed_in = await accounts.start_browser_session(session, now, visitor.user)
-            await record(
-                session,
-                "user.password_changed",
-                now,
-                user_id=visitor.user.id,
-                client_ip=client_ip(request, self.settings.trusted_proxies),
-            )
+            await self.audit(session, request, "user.password_changed", now, user_id=visitor.user.id)
         response = RedirectResponse(f"{PASSWORD_PATH}?changed=1", status_code=303)
         set_session_cookie(response, signed_in.session_secret, self.settings)
         return response

@@ -20,9 +20,7 @@ from bastion.cli_text import describe_type
 from bastion.console.pages import ConsolePages, field, utc
 from bastion.console.paths import USERS_PATH
 from bastion.console.refusals import NotFound
-from bastion.governance.audit import record
 from bastion.governance.connection_status import ConnectionStatus, connection_status
-from bastion.http_util import client_ip
 from bastion.store.models import Connection, User
 from bastion.store.repositories import Connections, Users
 from bastion.web_session import Visitor
@@ -30,6 +28,7 @@ from bastion.web_session import Visitor
 MAX_DISPLAY_NAME_LENGTH = 120
 SHOWN_CONNECTIONS = 50  # the newest; the connections list has them all
 ROLES = {"user": False, "admin": True}
+# What a redirect after a change tells the user's page to say (``?done=...``), checked against the user's state.
 DONE_MESSAGES = {
     "role_admin": "{login} is now an administrator.",
     "role_user": "{login} is now a user: they see only their own connections.",
@@ -242,13 +241,8 @@ class UserPages(ConsolePages):
                     if not user.active:
                         raise AccountError(f"{user.login} is deactivated: reactivate them before sending a setup link.")
                     link = await accounts.issue_setup_link(session, now, user, self.settings.public_url)
-                    await record(
-                        session,
-                        "user.setup_link_issued",
-                        now,
-                        user_id=visitor.user.id,
-                        client_ip=client_ip(request, self.settings.trusted_proxies),
-                        login=user.login,
+                    await self.audit(
+                        session, request, "user.setup_link_issued", now, user_id=visitor.user.id, login=user.login
                     )
                     return self.setup_link_page(request, visitor, user, link, invited=False)
         except AccountError as exc:

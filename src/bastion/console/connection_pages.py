@@ -30,13 +30,6 @@ from bastion.store.repositories.connection_listing import PAGE_SIZE
 from bastion.web_session import Visitor
 
 MAX_ID_DIGITS = 12
-# What a redirect after an action tells the form to say (``?done=...``).
-DONE_MESSAGES = {
-    "saved": "Your changes were saved.",
-    "unchanged": "Nothing changed: the form had the values already saved.",
-    "revoked": "The connection is revoked: its credential and every token it held stopped working.",
-    "reactivated": "The connection is active again. Its old tokens stay revoked: it signs in (or uses its key) afresh.",
-}
 
 
 def connection_path(connection: Connection) -> str:
@@ -202,7 +195,7 @@ class ConnectionPages(ConsolePages):
         async with self.services.transaction() as session:
             visitor, connection = await self.open_connection(session, request, now)
             context = await self.form_context(session, visitor, connection, now)
-        context["done"] = DONE_MESSAGES.get(request.query_params.get("done", ""))
+        context["done"] = views.DONE_MESSAGES.get(request.query_params.get("done", ""))
         return self.render(request, "connection_form.html", context)
 
     async def save(self, request: Request) -> Response:

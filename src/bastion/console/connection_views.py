@@ -36,6 +36,13 @@ REGISTRATION_FIELDS = {
     "contacts": "Contacts",
     "scope": "Scope asked for at registration",
 }
+# What a redirect after an action tells the connection's form to say (``?done=...``).
+DONE_MESSAGES = {
+    "saved": "Your changes were saved.",
+    "unchanged": "Nothing changed: the form had the values already saved.",
+    "revoked": "The connection is revoked: its credential and every token it held stopped working.",
+    "reactivated": "The connection is active again. Its old tokens stay revoked: it signs in (or uses its key) afresh.",
+}
 
 
 def list_url(filters: ListFilters, **changes: Any) -> str:

@@ -19,7 +19,8 @@ from starlette.responses import RedirectResponse, Response
 
 from bastion.console.paths import HOME_PATH, LOGIN_PATH
 from bastion.console.refusals import Forbidden, FormExpired, Refusal, SignInRequired
-from bastion.http_util import NO_STORE_HEADERS
+from bastion.governance.audit import record
+from bastion.http_util import NO_STORE_HEADERS, client_ip
 from bastion.services import Services
 from bastion.web_session import Visitor, csrf_ok, current_visitor
 
@@ -117,6 +118,10 @@ class ConsolePages:
         """A form POST must carry the session's CSRF token; a missing or stale one changes nothing."""
         if not csrf_ok(visitor, field(form, "csrf_token")):
             raise FormExpired()
+
+    async def audit(self, session: AsyncSession, request: Request, event: str, now: datetime, **detail: Any) -> None:
+        """Record what a signed-in person just did, from the address they did it from."""
+        await record(session, event, now, client_ip=client_ip(request, self.settings.trusted_proxies), **detail)
 
     # --- rendering -------------------------------------------------------------------------------------
 

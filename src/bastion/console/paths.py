@@ -5,18 +5,19 @@ from __future__ import annotations
 from bastion.web_session import LOGIN_PATH
 
 HOME_PATH = "/console"
-LOGOUT_PATH = f"{HOME_PATH}/logout"
-PASSWORD_PATH = f"{HOME_PATH}/password"
-SETTINGS_PATH = f"{HOME_PATH}/settings"
-USERS_PATH = f"{HOME_PATH}/users"
-AUDIT_PATH = f"{HOME_PATH}/audit"
+
+# Account pages (sign-in is LOGIN_PATH, shared with the OAuth sign-in page)
+LOGOUT_PATH, PASSWORD_PATH = f"{HOME_PATH}/logout", f"{HOME_PATH}/password"
+
+# Administrators' pages
+SETTINGS_PATH, USERS_PATH, AUDIT_PATH = f"{HOME_PATH}/settings", f"{HOME_PATH}/users", f"{HOME_PATH}/audit"
+
+# Connections, and the Connect a New Tool wizard
 CONNECTIONS_PATH = f"{HOME_PATH}/connections"
 CONNECT_PATH = f"{HOME_PATH}/connect"
-BROWSER_PATH = f"{CONNECT_PATH}/browser"
-API_KEY_PATH = f"{CONNECT_PATH}/api-key"
+BROWSER_PATH, API_KEY_PATH = f"{CONNECT_PATH}/browser", f"{CONNECT_PATH}/api-key"
 CUSTOM_OAUTH_PATH = f"{CONNECT_PATH}/custom-oauth"
-CHECK_REDIRECT_URIS_PATH = f"{CUSTOM_OAUTH_PATH}/check-redirect-uris"
-SAVE_PATH = f"{CUSTOM_OAUTH_PATH}/save"
+CHECK_REDIRECT_URIS_PATH, SAVE_PATH = f"{CUSTOM_OAUTH_PATH}/check-redirect-uris", f"{CUSTOM_OAUTH_PATH}/save"
 
 __all__ = [
     "API_KEY_PATH",
