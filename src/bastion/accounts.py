@@ -190,7 +190,7 @@ async def deactivate_user(session: AsyncSession, now: datetime, user: User, acto
     user.active = False
     tokens = 0
     revoked = 0
-    for connection in await Connections(session).list(user_id=user.id, include_revoked=False):
+    for connection in await Connections(session).listing(user_id=user.id, include_revoked=False):
         tokens += await revoke_connection(session, now, connection, actor_id=actor_id)
         revoked += 1
     # Tokens they hold on connections owned by someone else (a shared custom OAuth client) die too.

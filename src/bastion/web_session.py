@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -29,7 +30,7 @@ class Visitor:
         return self.browser_session.csrf_token
 
 
-async def current_visitor(request: Request, session: AsyncSession, now) -> Visitor | None:
+async def current_visitor(request: Request, session: AsyncSession, now: datetime) -> Visitor | None:
     found = await resume_browser_session(session, now, request.cookies.get(SESSION_COOKIE))
     if found is None:
         return None

@@ -12,7 +12,7 @@ from bastion import accounts
 from bastion.app import create_app
 from bastion.governance.audit import record
 from bastion.passwords import verify_password
-from bastion.store.repositories import AuditLog, Users
+from bastion.store.repositories import AuditLog, AuditQuery, Users
 from bastion.web_session import SESSION_COOKIE
 from tests.factories import PASSWORD, make_api_key, make_user
 
@@ -51,7 +51,7 @@ async def signed_in_csrf(client: httpx2.AsyncClient) -> str:
 
 async def failures_for(services, event: str = "user.sign_in_failed") -> int:
     async with services.transaction() as session:
-        return len(await AuditLog(session).recent(event=event))
+        return len(await AuditLog(session).page(AuditQuery(event=event)))
 
 
 # --- sign in ---------------------------------------------------------------------------------------------
@@ -403,7 +403,7 @@ async def test_changing_the_password_signs_out_every_other_browser(client, app, 
     async with services.transaction() as session:
         user = await Users(session).by_login("alice")
         assert await verify_password(NEW_PASSWORD, user.password_hash)
-        assert len(await AuditLog(session).recent(event="user.password_changed")) == 1
+        assert len(await AuditLog(session).page(AuditQuery(event="user.password_changed"))) == 1
 
 
 async def test_a_new_password_must_be_typed_twice_alike_and_be_long_enough(client, services):
@@ -479,7 +479,7 @@ async def test_an_unexpected_failure_shows_a_page_that_says_what_to_do(client, s
     async def broken(*_args, **_kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("bastion.console.routes.Connections.list", broken)
+    monkeypatch.setattr("bastion.console.account_pages.Connections.listing", broken)
     response = await client.get("/console")
 
     assert response.status_code == 500

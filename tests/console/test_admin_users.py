@@ -168,7 +168,7 @@ async def test_a_bad_invitation_is_explained_next_to_its_field_keeps_the_values_
     assert field_error(response.text, field) == message
     assert f'value="{form["login"]}"' in response.text
     async with services.transaction() as session:
-        assert [user.login for user in await Users(session).list()] == ["ada"]
+        assert [user.login for user in await Users(session).listing()] == ["ada"]
 
 
 async def test_an_invitation_without_the_session_csrf_token_creates_nothing(client, services):

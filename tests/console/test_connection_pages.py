@@ -270,7 +270,7 @@ async def test_a_self_registered_client_shows_its_registration_details_escaped(c
     )
     assert registration.status_code == 201, registration.text
     async with services.transaction() as session:
-        [connection] = await Connections(session).list()
+        [connection] = await Connections(session).listing()
 
     response = await client.get(f"{LIST}/{connection.id}")
     page = text_of(response.text)

@@ -1,4 +1,5 @@
-"""The connections list's query rules (console/listing.py), without HTTP, on both databases."""
+"""The connections list's query rules (store/repositories/connection_listing.py and console/listing.py),
+without HTTP, on both databases."""
 
 from __future__ import annotations
 
@@ -7,16 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, true
 
-from bastion.console.listing import (
-    PAGE_SIZE,
-    GroupCount,
-    ListFilters,
-    list_connections,
-    page_numbers,
-    page_slices,
-)
+from bastion.console.listing import ListFilters, page_numbers
 from bastion.governance.connection_status import connection_status
 from bastion.store.models import Connection, User
+from bastion.store.repositories import ConnectionListing
+from bastion.store.repositories.connection_listing import PAGE_SIZE, GroupCount, page_slices
 from tests.factories import make_user
 
 DAY = 86400
@@ -43,7 +39,8 @@ async def add_connections(services, rows: list[dict]) -> None:
 
 async def listed(services, viewer: User, **query: str):
     async with services.transaction() as session:
-        return await list_connections(session, viewer, ListFilters.from_query(query), services.clock(), IDLE_AFTER)
+        listing = ConnectionListing(session)
+        return await listing.page(viewer, ListFilters.from_query(query), services.clock(), IDLE_AFTER)
 
 
 def names(page) -> list[str]:

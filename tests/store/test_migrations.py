@@ -1,8 +1,9 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from bastion.store.db import current_revision, upgrade_database
+from bastion.store.db import alembic_config, current_revision, upgrade_database
 from bastion.store.models import Base
 
 
@@ -16,8 +17,10 @@ async def test_migrations_build_exactly_the_schema_the_models_describe(services)
 
 
 async def test_upgrading_twice_is_harmless_and_reports_the_head_revision(services):
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     await upgrade_database(services.engine)
-    assert await current_revision(services.engine) == "0002"
+    assert head is not None
+    assert await current_revision(services.engine) == head
 
 
 async def test_every_model_table_exists_after_upgrade(services):

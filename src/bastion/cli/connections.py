@@ -110,10 +110,10 @@ def connections_list(
 
     async def work(services: Services, session: AsyncSession) -> list[dict[str, Any]]:
         idle_after = (await services.server_settings(session)).idle_after_seconds
-        logins = {user.id: user.login for user in await Users(session).list()}
+        logins = {user.id: user.login for user in await Users(session).listing()}
         now = services.clock()
         summaries = []
-        for connection in await Connections(session).list():
+        for connection in await Connections(session).listing():
             current = connection_status(connection, now, idle_after)
             if (status is None or current.status is status) and (kind is None or connection.type == kind.value):
                 login = logins.get(connection.user_id) if connection.user_id is not None else None

@@ -35,7 +35,7 @@ async def prepare_first_run(services: Services) -> SetupInvitation | None:
         if await users.any_admin_with_password():
             return None
         now = services.clock()
-        admin = next((user for user in await users.list() if user.is_admin and user.active), None)
+        admin = next((user for user in await users.listing() if user.is_admin and user.active), None)
         if admin is None:
             admin = await accounts.create_user(session, now, login=FIRST_ADMIN_LOGIN, is_admin=True)
         url = await accounts.issue_setup_link(session, now, admin, services.settings.public_url)

@@ -63,7 +63,7 @@ def users_list(as_json: JsonOption = False) -> None:
     """List users: role, state and whether they have set a password."""
 
     async def work(_services: Services, session: AsyncSession) -> list[dict[str, Any]]:
-        return [json_shapes.user_as_dict(user) for user in await Users(session).list()]
+        return [json_shapes.user_as_dict(user) for user in await Users(session).listing()]
 
     users = in_transaction(work)
     show(users, as_json, text.users_table(users))

@@ -14,13 +14,11 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bastion.console.admin_pages import AdminPages, utc
+from bastion.console.pages import ConsolePages, utc
 from bastion.governance.audit import EVENTS
 from bastion.store.models import AuditEvent
-from bastion.store.repositories import AuditLog, Users
-from bastion.web_session import Visitor
+from bastion.store.repositories import AuditLog, AuditQuery, Users
 
-AUDIT_PATH = "/console/audit"
 PAGE_SIZE = 50
 
 
@@ -84,29 +82,27 @@ def compact_detail(detail: dict[str, Any] | None) -> str:
     return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), default=str)
 
 
-class AuditPages(AdminPages):
+class AuditPages(ConsolePages):
     async def index(self, request: Request) -> Response:
         filters, errors = AuditFilters.from_query(request.query_params)
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)
-            if not isinstance(visitor, Visitor):
-                return visitor
-            users = await Users(session).list()
+            users = await Users(session).listing()
             entries: list[AuditEvent] = []
             has_newer = has_older = False
             if not errors:
                 log = AuditLog(session)
-                wanted = {
-                    "event": filters.event or None,
-                    "connection_id": positive_id(filters.connection),
-                    "user_id": positive_id(filters.user),
-                }
+                wanted = AuditQuery(
+                    event=filters.event or None,
+                    connection_id=positive_id(filters.connection),
+                    user_id=positive_id(filters.user),
+                )
                 entries = list(
-                    await log.page(**wanted, before_id=filters.before, after_id=filters.after, limit=PAGE_SIZE)
+                    await log.page(wanted, before_id=filters.before, after_id=filters.after, limit=PAGE_SIZE)
                 )
                 if entries:
-                    has_newer = bool(await log.page(**wanted, after_id=entries[0].id, limit=1))
-                    has_older = bool(await log.page(**wanted, before_id=entries[-1].id, limit=1))
+                    has_newer = bool(await log.page(wanted, after_id=entries[0].id, limit=1))
+                    has_older = bool(await log.page(wanted, before_id=entries[-1].id, limit=1))
         logins = {user.id: user.login for user in users}
         context: dict[str, Any] = {
             "visitor": visitor,

@@ -14,15 +14,14 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bastion.console.admin_pages import AdminPages
-from bastion.console.pages import field
+from bastion.console.pages import ConsolePages, field
+from bastion.console.paths import SETTINGS_PATH
+from bastion.console.refusals import Refusal
 from bastion.mcp.errors import SWITCHED_OFF_MESSAGE
 from bastion.server_settings import SETTING_SPECS, ServerSettings, SettingSpec
 from bastion.settings_changes import SettingsRejected, apply_settings
 from bastion.store.repositories import AuditLog, Connections, Tokens
-from bastion.web_session import Visitor
 
-SETTINGS_PATH = "/console/settings"
 COUNTER_WINDOW = timedelta(days=7)
 DURATION_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
@@ -72,6 +71,8 @@ class SettingField:
     @property
     def bounds(self) -> str:
         spec = self.spec
+        if spec.minimum is None or spec.maximum is None:
+            raise ValueError(f"the form shows numbers with both bounds only; {spec.key} lacks one")
         return f"From {describe_value(spec, spec.minimum)} to {describe_value(spec, spec.maximum)}."
 
     @property
@@ -205,7 +206,7 @@ def shown_values(current: ServerSettings) -> dict[str, str]:
     return typed_values({key: str(values[key]).lower() for key in FORM_FIELDS})
 
 
-class SettingsPages(AdminPages):
+class SettingsPages(ConsolePages):
     async def settings_page(
         self,
         request: Request,
@@ -217,8 +218,6 @@ class SettingsPages(AdminPages):
         now = self.services.clock()
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)
-            if not isinstance(visitor, Visitor):
-                return visitor
             current = await self.services.server_settings(session)
             counters = {
                 "active_connections": await Connections(session).count_unrevoked(),
@@ -251,9 +250,8 @@ class SettingsPages(AdminPages):
         submitted = submitted_settings(form)
         try:
             async with self.services.transaction() as session:
-                visitor = await self.administrator_posting(request, session, form)
-                if not isinstance(visitor, Visitor):
-                    return visitor
+                visitor = await self.administrator(request, session)
+                self.check_form(visitor, form)
                 changes = await apply_settings(session, self.services.clock(), submitted, actor_id=visitor.user.id)
         except SettingsRejected as exc:
             # Nothing was stored; the form comes back with what was typed and a message next to each bad field.
@@ -266,20 +264,16 @@ class SettingsPages(AdminPages):
         form = await request.form()
         turn_on = field(form, "mcp_enabled") == "true"
         async with self.services.transaction() as session:
-            visitor = await self.administrator_posting(request, session, form)
-            if not isinstance(visitor, Visitor):
-                return visitor
+            visitor = await self.administrator(request, session)
+            self.check_form(visitor, form)
             # Switching off refuses every MCP request at once: only the confirming button may do it.
             if turn_on or field(form, "confirmed") == "yes":
                 await apply_settings(session, self.services.clock(), {"mcp_enabled": turn_on}, actor_id=visitor.user.id)
                 return RedirectResponse(f"{SETTINGS_PATH}?switched={'on' if turn_on else 'off'}", status_code=303)
-        return self.error_page(
-            request,
-            400,
+        raise Refusal(
             "MCP access was not switched off",
             "Switching MCP access off needs a confirmation. Open Server Settings and use the "
             "“Switch MCP access off now” button.",
             link_url=SETTINGS_PATH,
             link_text="Back to Server Settings",
-            visitor=visitor,
         )

@@ -6,6 +6,7 @@ the CLI; these handlers turn a form into one call and its ``AccountError`` into 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,19 +17,18 @@ from starlette.responses import RedirectResponse, Response
 from bastion import accounts
 from bastion.accounts import AccountError
 from bastion.connection_wording import describe_type
-from bastion.console.admin_pages import AdminPages, utc
-from bastion.console.pages import field
-from bastion.governance.audit import record
+from bastion.console.pages import ConsolePages, field, utc
+from bastion.console.paths import USERS_PATH
+from bastion.console.refusals import NotFound
 from bastion.governance.connection_status import ConnectionStatus, connection_status
-from bastion.http_util import client_ip
 from bastion.store.models import Connection, User
 from bastion.store.repositories import Connections, Users
 from bastion.web_session import Visitor
 
-USERS_PATH = "/console/users"
 MAX_DISPLAY_NAME_LENGTH = 120
 SHOWN_CONNECTIONS = 50  # the newest; the connections list has them all
 ROLES = {"user": False, "admin": True}
+# What a redirect after a change tells the user's page to say (``?done=...``), checked against the user's state.
 DONE_MESSAGES = {
     "role_admin": "{login} is now an administrator.",
     "role_user": "{login} is now a user: they see only their own connections.",
@@ -59,7 +59,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def done_message(done: str, user: User, query: dict[str, str]) -> str:
+def done_message(done: str, user: User, query: Mapping[str, str]) -> str:
     """The confirmation shown after a change, worded from the database's login, never from the URL's text.
 
     A confirmation the user's current state contradicts (an old or hand-made link) is not shown."""
@@ -90,15 +90,22 @@ def guard_message(user: User, actor: User, active_admins: int, doing: str) -> st
     return ""
 
 
-class UserPages(AdminPages):
+def no_such_user() -> NotFound:
+    return NotFound(
+        "No such user",
+        "There is no user with this id. The Users page lists every user.",
+        link_url=USERS_PATH,
+        link_text="Go to Users",
+    )
+
+
+class UserPages(ConsolePages):
     # --- the list ------------------------------------------------------------------------------------
 
     async def index(self, request: Request) -> Response:
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)
-            if not isinstance(visitor, Visitor):
-                return visitor
-            users = await Users(session).list()
+            users = await Users(session).listing()
             counts = await Connections(session).count_by_user()
         context = {"visitor": visitor, "section": "users", "users": users, "counts": counts, "utc": utc}
         return self.render(request, "users.html", context)
@@ -125,8 +132,6 @@ class UserPages(AdminPages):
     async def show_new(self, request: Request) -> Response:
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)
-        if not isinstance(visitor, Visitor):
-            return visitor
         return self.new_user_page(request, visitor)
 
     async def create(self, request: Request) -> Response:
@@ -135,9 +140,8 @@ class UserPages(AdminPages):
         now = self.services.clock()
         errors: dict[str, str] = {}
         async with self.services.transaction() as session:
-            visitor = await self.administrator_posting(request, session, form)
-            if not isinstance(visitor, Visitor):
-                return visitor
+            visitor = await self.administrator(request, session)
+            self.check_form(visitor, form)
             try:
                 name = check_display_name(values["name"])
             except AccountError as exc:
@@ -170,11 +174,9 @@ class UserPages(AdminPages):
     async def user_page(self, request: Request, *, error: str = "", status_code: int = 200) -> Response:
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)
-            if not isinstance(visitor, Visitor):
-                return visitor
             user = await Users(session).get(request.path_params["user_id"])
             if user is None:
-                return self.no_such_user(request, visitor)
+                raise no_such_user()
             rows = await self.connection_rows(session, user)
             active_connections = await Connections(session).count_unrevoked(user_id=user.id)
             total_connections = await Connections(session).count_for_user(user.id)
@@ -206,17 +208,6 @@ class UserPages(AdminPages):
             for connection in await Connections(session).newest_for_user(user.id, SHOWN_CONNECTIONS)
         ]
 
-    def no_such_user(self, request: Request, visitor: Visitor) -> Response:
-        return self.error_page(
-            request,
-            404,
-            "No such user",
-            "There is no user with this id. The Users page lists every user.",
-            link_url=USERS_PATH,
-            link_text="Go to Users",
-            visitor=visitor,
-        )
-
     async def details(self, request: Request) -> Response:
         return await self.user_page(request)
 
@@ -227,12 +218,11 @@ class UserPages(AdminPages):
         query = ""
         try:
             async with self.services.transaction() as session:
-                visitor = await self.administrator_posting(request, session, form)
-                if not isinstance(visitor, Visitor):
-                    return visitor
+                visitor = await self.administrator(request, session)
+                self.check_form(visitor, form)
                 user = await Users(session).get(request.path_params["user_id"])
                 if user is None:
-                    return self.no_such_user(request, visitor)
+                    raise no_such_user()
                 if action == "role":
                     role = field(form, "role")
                     if role not in ROLES:
@@ -251,13 +241,8 @@ class UserPages(AdminPages):
                     if not user.active:
                         raise AccountError(f"{user.login} is deactivated: reactivate them before sending a setup link.")
                     link = await accounts.issue_setup_link(session, now, user, self.settings.public_url)
-                    await record(
-                        session,
-                        "user.setup_link_issued",
-                        now,
-                        user_id=visitor.user.id,
-                        client_ip=client_ip(request, self.settings.trusted_proxies),
-                        login=user.login,
+                    await self.audit(
+                        session, request, "user.setup_link_issued", now, user_id=visitor.user.id, login=user.login
                     )
                     return self.setup_link_page(request, visitor, user, link, invited=False)
         except AccountError as exc:

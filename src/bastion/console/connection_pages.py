@@ -1,8 +1,9 @@
 """The connections list and the connection form: view, edit, rotate, revoke, reactivate.
 
-Handlers stay thin: the list's SQL is ``console/listing.py``, the wording ``console/connection_views.py``,
-and every action calls the same ``bastion.connections`` function as the CLI. A user sees and acts on
-their own connections only; anyone else's answers 404, exactly as a connection that does not exist.
+Handlers stay thin: the list's SQL is ``store/repositories/connection_listing.py``, the wording
+``console/connection_views.py``, and every action calls the same ``bastion.connections`` function as
+the CLI. A user sees and acts on their own connections only; anyone else's answers 404, exactly as a
+connection that does not exist.
 """
 
 from __future__ import annotations
@@ -10,61 +11,29 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
 
 from bastion import connections
 from bastion.console import connection_views as views
 from bastion.console.connection_edits import ConnectionEdit, EditErrors, check_edit
-from bastion.console.listing import (
-    GROUP_CHOICES,
-    PAGE_SIZE,
-    STATUS_CHOICES,
-    TYPE_CHOICES,
-    ListFilters,
-    list_connections,
-    visible_to,
-)
-from bastion.console.pages import ConsolePages, field, sign_in_redirect
+from bastion.console.listing import GROUP_CHOICES, STATUS_CHOICES, TYPE_CHOICES, ListFilters
+from bastion.console.pages import ConsolePages, field
+from bastion.console.paths import CONNECT_PATH, CONNECTIONS_PATH
+from bastion.console.refusals import Forbidden, NotFound, Refusal
 from bastion.governance.connection_status import connection_status
-from bastion.services import Services
 from bastion.store.models import Connection
-from bastion.store.repositories import Tokens, Users
-from bastion.web_session import LOGIN_PATH, Visitor, csrf_ok, current_visitor
+from bastion.store.repositories import ConnectionListing, Connections, Tokens, Users
+from bastion.store.repositories.connection_listing import PAGE_SIZE
+from bastion.web_session import Visitor
 
-LIST_PATH = views.LIST_PATH
-# What a redirect after an action tells the form to say (``?done=...``).
-DONE_MESSAGES = {
-    "saved": "Your changes were saved.",
-    "unchanged": "Nothing changed: the form had the values already saved.",
-    "revoked": "The connection is revoked: its credential and every token it held stopped working.",
-    "reactivated": "The connection is active again. Its old tokens stay revoked: it signs in (or uses its key) afresh.",
-}
-
-
-def connection_routes(services: Services) -> list[BaseRoute]:
-    pages = ConnectionPages(services)
-    guarded = pages.guarded
-    one = LIST_PATH + "/{connection_id}"
-    return [
-        Route(LIST_PATH, guarded(pages.show_list), methods=["GET"]),
-        Route(one, guarded(pages.show), methods=["GET"]),
-        Route(one, guarded(pages.save), methods=["POST"]),
-        Route(one + "/rotate", guarded(pages.confirm_rotate), methods=["GET"]),
-        Route(one + "/rotate", guarded(pages.rotate), methods=["POST"]),
-        Route(one + "/revoke", guarded(pages.confirm_revoke), methods=["GET"]),
-        Route(one + "/revoke", guarded(pages.revoke), methods=["POST"]),
-        Route(one + "/reactivate", guarded(pages.reactivate), methods=["POST"]),
-    ]
+MAX_ID_DIGITS = 12
 
 
 def connection_path(connection: Connection) -> str:
-    return f"{LIST_PATH}/{connection.id}"
+    return f"{CONNECTIONS_PATH}/{connection.id}"
 
 
 def rotation_fingerprint(connection: Connection) -> str:
@@ -73,49 +42,60 @@ def rotation_fingerprint(connection: Connection) -> str:
     return hashlib.sha256(f"rotate:{current or ''}".encode()).hexdigest()[:24]
 
 
+def nothing_to_rotate(connection: Connection) -> Refusal:
+    return Refusal(
+        "Nothing to rotate",
+        "This is a public OAuth client: it has no secret to rotate (it proves itself with PKCE). "
+        "To end its access, revoke it.",
+        link_url=connection_path(connection),
+        link_text="Back to the connection",
+    )
+
+
+def already_rotated(connection: Connection) -> Refusal:
+    noun = views.credential_noun(connection)
+    return Refusal(
+        f"This {noun} was already replaced",
+        f"The {noun} this form was for has been replaced already (the page was reloaded, or the button "
+        f"pressed twice), so nothing changed. The new {noun} was shown once and cannot be shown again: "
+        "if you did not copy it, rotate again from the connection's page.",
+        status_code=409,
+        link_url=connection_path(connection),
+        link_text="Back to the connection",
+    )
+
+
 class ConnectionPages(ConsolePages):
     # --- shared steps ------------------------------------------------------------------------------
 
-    async def visible_connection(self, session: AsyncSession, request: Request, visitor: Visitor) -> Connection | None:
-        raw = request.path_params["connection_id"]
-        if not raw.isdigit() or len(raw) > 12:
+    async def visible_connection(self, session: AsyncSession, visitor: Visitor, raw_id: str) -> Connection | None:
+        if not raw_id.isdigit() or len(raw_id) > MAX_ID_DIGITS:
             return None
-        connection = await session.scalar(select(Connection).where(Connection.id == int(raw), visible_to(visitor.user)))
-        return connection
+        return await Connections(session).visible(int(raw_id), visitor.user)
 
     async def open_connection(
         self, session: AsyncSession, request: Request, now: datetime, form: Any = None
-    ) -> tuple[Visitor, Connection] | Response:
-        """The signed-in visitor and the connection of the URL, or the page to answer instead.
-
-        With a ``form`` (a POST), its CSRF token must be the visitor's, or nothing happens.
-        """
-        visitor = await current_visitor(request, session, now)
-        if visitor is None and request.method == "POST":
-            # The form is lost with the session: after signing in, show the connection to act on again.
-            target = f"{LIST_PATH}/{request.path_params['connection_id']}"
-            return RedirectResponse(f"{LOGIN_PATH}?next={quote(target, safe='')}", status_code=303)
-        if visitor is None:
-            return sign_in_redirect(request)
-        connection = await self.visible_connection(session, request, visitor)
-        if connection is None:
-            return self.not_found(request, visitor)
-        if form is not None and not csrf_ok(visitor, field(form, "csrf_token")):
-            return self.expired_form_page(request, visitor)
-        return visitor, connection
-
-    def not_found(self, request: Request, visitor: Visitor) -> Response:
-        # The same answer whether the connection does not exist or belongs to someone else: ids do not leak.
-        return self.error_page(
-            request,
-            404,
-            "Connection not found",
-            "There is no such connection among the ones you can see. It may have been removed, or it belongs to "
-            "another user. The connections list shows every connection you can open.",
-            link_url=LIST_PATH,
-            link_text="Go to the connections list",
-            visitor=visitor,
+    ) -> tuple[Visitor, Connection]:
+        """The signed-in visitor and the connection of the URL; with a ``form`` (a POST), its CSRF token
+        must be the visitor's, or nothing happens."""
+        raw_id = request.path_params["connection_id"]
+        # A POST's form is lost with the session: after signing in, show the connection to act on again.
+        visitor = await self.visitor(
+            request, session, now, next_path=f"{CONNECTIONS_PATH}/{raw_id}" if request.method == "POST" else None
         )
+        connection = await self.visible_connection(session, visitor, raw_id)
+        if connection is None:
+            # The same answer whether the connection does not exist or belongs to someone else: ids do not leak.
+            raise NotFound(
+                "Connection not found",
+                "There is no such connection among the ones you can see. It may have been removed, or it belongs "
+                "to another user. The connections list shows every connection you can open.",
+                link_url=CONNECTIONS_PATH,
+                link_text="Go to the connections list",
+            )
+        if form is not None:
+            self.check_form(visitor, form)
+        return visitor, connection
 
     # --- the list ----------------------------------------------------------------------------------
 
@@ -123,13 +103,12 @@ class ConnectionPages(ConsolePages):
         filters = ListFilters.from_query(request.query_params)
         now = self.services.clock()
         async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, now)
-            if visitor is None:
-                return sign_in_redirect(request)
+            visitor = await self.visitor(request, session, now)
             idle_after = (await self.services.server_settings(session)).idle_after_seconds
-            listing = await list_connections(session, visitor.user, filters, now, idle_after)
-            has_any = listing.total > 0 or await self.has_any_connection(session, visitor)
-            saved = await self.just_saved(session, visitor, request.query_params.get("saved", ""))
+            listing = await ConnectionListing(session).page(visitor.user, filters, now, idle_after)
+            has_any = listing.total > 0 or await Connections(session).any_visible(visitor.user)
+            # The connection the wizard just saved (``?saved=ID``), when the visitor may see it.
+            saved = await self.visible_connection(session, visitor, request.query_params.get("saved", ""))
         groups = [
             {
                 "label": group.label,
@@ -149,26 +128,16 @@ class ConnectionPages(ConsolePages):
             "groups": groups,
             "has_any": has_any,
             "first_shown": first,
-            "last_shown": first + sum(len(group["rows"]) for group in groups) - 1,
+            "last_shown": first + sum(len(group.rows) for group in listing.groups) - 1,
             "paging": views.paging(filters, listing.page, listing.page_count),
             "all_url": views.list_url(ListFilters(status="all")),
             "status_choices": STATUS_CHOICES,
             "type_choices": TYPE_CHOICES,
             "group_choices": groupings,
-            "connect_path": views.CONNECT_PATH,
+            "connect_path": CONNECT_PATH,
             "saved": saved,
         }
         return self.render(request, "connections_list.html", context)
-
-    async def just_saved(self, session: AsyncSession, visitor: Visitor, saved_id: str) -> Connection | None:
-        """The connection the wizard just saved (``?saved=ID``), when the visitor may see it."""
-        if not saved_id.isdigit() or len(saved_id) > 18:
-            return None
-        return await session.scalar(select(Connection).where(Connection.id == int(saved_id), visible_to(visitor.user)))
-
-    async def has_any_connection(self, session: AsyncSession, visitor: Visitor) -> bool:
-        found = await session.scalar(select(Connection.id).where(visible_to(visitor.user)).limit(1))
-        return found is not None
 
     # --- the form ----------------------------------------------------------------------------------
 
@@ -224,22 +193,16 @@ class ConnectionPages(ConsolePages):
     async def show(self, request: Request) -> Response:
         now = self.services.clock()
         async with self.services.transaction() as session:
-            found = await self.open_connection(session, request, now)
-            if isinstance(found, Response):
-                return found
-            visitor, connection = found
+            visitor, connection = await self.open_connection(session, request, now)
             context = await self.form_context(session, visitor, connection, now)
-        context["done"] = DONE_MESSAGES.get(request.query_params.get("done", ""))
+        context["done"] = views.DONE_MESSAGES.get(request.query_params.get("done", ""))
         return self.render(request, "connection_form.html", context)
 
     async def save(self, request: Request) -> Response:
         form = await request.form()
         now = self.services.clock()
         async with self.services.transaction() as session:
-            found = await self.open_connection(session, request, now, form)
-            if isinstance(found, Response):
-                return found
-            visitor, connection = found
+            visitor, connection = await self.open_connection(session, request, now, form)
             edit = ConnectionEdit(
                 name=field(form, "name"),
                 notes=field(form, "notes"),
@@ -263,28 +226,13 @@ class ConnectionPages(ConsolePages):
 
     # --- rotate ------------------------------------------------------------------------------------
 
-    def nothing_to_rotate(self, request: Request, visitor: Visitor, connection: Connection) -> Response:
-        return self.error_page(
-            request,
-            400,
-            "Nothing to rotate",
-            "This is a public OAuth client: it has no secret to rotate (it proves itself with PKCE). "
-            "To end its access, revoke it.",
-            link_url=connection_path(connection),
-            link_text="Back to the connection",
-            visitor=visitor,
-        )
-
     async def confirm_rotate(self, request: Request) -> Response:
         """The confirmation as a page, for browsers without JavaScript (others show it in a dialog)."""
         now = self.services.clock()
         async with self.services.transaction() as session:
-            found = await self.open_connection(session, request, now)
-            if isinstance(found, Response):
-                return found
-            visitor, connection = found
+            visitor, connection = await self.open_connection(session, request, now)
             if views.rotate_button_label(connection) is None:
-                return self.nothing_to_rotate(request, visitor, connection)
+                raise nothing_to_rotate(connection)
             context = await self.form_context(session, visitor, connection, now)
         return self.render(request, "connection_confirm.html", context | {"action": "rotate"})
 
@@ -292,14 +240,11 @@ class ConnectionPages(ConsolePages):
         form = await request.form()
         now = self.services.clock()
         async with self.services.transaction() as session:
-            found = await self.open_connection(session, request, now, form)
-            if isinstance(found, Response):
-                return found
-            visitor, connection = found
+            visitor, connection = await self.open_connection(session, request, now, form)
             if views.rotate_button_label(connection) is None:
-                return self.nothing_to_rotate(request, visitor, connection)
+                raise nothing_to_rotate(connection)
             if field(form, "current") != rotation_fingerprint(connection):
-                return self.already_rotated(request, visitor, connection)
+                raise already_rotated(connection)
             secret = await connections.rotate_credential(session, now, connection, actor_id=visitor.user.id)
             server = await self.services.server_settings(session)
             context = {
@@ -319,29 +264,12 @@ class ConnectionPages(ConsolePages):
             # render() adds no-store, and a reload re-posts a spent form: the value is never shown twice.
             return self.render(request, "connection_rotated.html", context)
 
-    def already_rotated(self, request: Request, visitor: Visitor, connection: Connection) -> Response:
-        noun = views.credential_noun(connection)
-        return self.error_page(
-            request,
-            409,
-            f"This {noun} was already replaced",
-            f"The {noun} this form was for has been replaced already (the page was reloaded, or the button "
-            f"pressed twice), so nothing changed. The new {noun} was shown once and cannot be shown again: "
-            "if you did not copy it, rotate again from the connection's page.",
-            link_url=connection_path(connection),
-            link_text="Back to the connection",
-            visitor=visitor,
-        )
-
     # --- revoke / reactivate -----------------------------------------------------------------------
 
     async def confirm_revoke(self, request: Request) -> Response:
         now = self.services.clock()
         async with self.services.transaction() as session:
-            found = await self.open_connection(session, request, now)
-            if isinstance(found, Response):
-                return found
-            visitor, connection = found
+            visitor, connection = await self.open_connection(session, request, now)
             if connection.revoked_at is not None:
                 return RedirectResponse(connection_path(connection), status_code=303)
             context = await self.form_context(session, visitor, connection, now)
@@ -351,10 +279,7 @@ class ConnectionPages(ConsolePages):
         form = await request.form()
         now = self.services.clock()
         async with self.services.transaction() as session:
-            found = await self.open_connection(session, request, now, form)
-            if isinstance(found, Response):
-                return found
-            visitor, connection = found
+            visitor, connection = await self.open_connection(session, request, now, form)
             if connection.revoked_at is None:
                 await connections.revoke_connection(session, now, connection, actor_id=visitor.user.id)
         return RedirectResponse(f"{connection_path(connection)}?done=revoked", status_code=303)
@@ -363,13 +288,10 @@ class ConnectionPages(ConsolePages):
         form = await request.form()
         now = self.services.clock()
         async with self.services.transaction() as session:
-            found = await self.open_connection(session, request, now, form)
-            if isinstance(found, Response):
-                return found
-            visitor, connection = found
+            visitor, connection = await self.open_connection(session, request, now, form)
             if not visitor.user.is_admin:
                 # A user's own revocation, or an administrator's, is undone only by an administrator.
-                return self.forbidden_page(request, visitor)
+                raise Forbidden()
             if connection.revoked_at is not None:
                 await connections.reactivate_connection(session, now, connection, actor_id=visitor.user.id)
         return RedirectResponse(f"{connection_path(connection)}?done=reactivated", status_code=303)

@@ -12,13 +12,11 @@ from typing import Any
 
 from bastion import connection_wording
 from bastion.console.listing import ListFilters, page_numbers
+from bastion.console.paths import CONNECTIONS_PATH
 from bastion.governance.connection_status import ConnectionStatus, connection_status
 from bastion.oauth import scopes as scope_rules
 from bastion.setup_snippets import snippets_as_text
 from bastion.store.models import Connection
-
-CONNECT_PATH = "/console/connect"
-LIST_PATH = "/console/connections"
 
 CLIENT_TYPES = {
     "confidential": "Confidential — has a client secret",
@@ -38,12 +36,19 @@ REGISTRATION_FIELDS = {
     "contacts": "Contacts",
     "scope": "Scope asked for at registration",
 }
+# What a redirect after an action tells the connection's form to say (``?done=...``).
+DONE_MESSAGES = {
+    "saved": "Your changes were saved.",
+    "unchanged": "Nothing changed: the form had the values already saved.",
+    "revoked": "The connection is revoked: its credential and every token it held stopped working.",
+    "reactivated": "The connection is active again. Its old tokens stay revoked: it signs in (or uses its key) afresh.",
+}
 
 
 def list_url(filters: ListFilters, **changes: Any) -> str:
     """The list's bookmarkable URL for these filters, with ``changes`` applied."""
     query = filters.query_string(**changes)
-    return f"{LIST_PATH}?{query}" if query else LIST_PATH
+    return f"{CONNECTIONS_PATH}?{query}" if query else CONNECTIONS_PATH
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,31 @@
-"""What every console page shares: rendering, the error page, sign-in and role checks, CSRF.
+"""What every console page shares: rendering, refusals rendered in one place, sign-in and role checks, CSRF.
 
 Each group of pages is a subclass of ``ConsolePages``; handlers stay thin and call the same
-functions as the CLI (``bastion.connections``, ``bastion.accounts``).
+functions as the CLI (``bastion.connections``, ``bastion.accounts``). A handler refuses by raising a
+``console.refusals`` exception; ``guarded`` turns it into the page or redirect.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bastion.http_util import NO_STORE_HEADERS
+from bastion.console.paths import HOME_PATH, LOGIN_PATH
+from bastion.console.refusals import Forbidden, FormExpired, Refusal, SignInRequired
+from bastion.governance.audit import record
+from bastion.http_util import NO_STORE_HEADERS, client_ip
 from bastion.services import Services
-from bastion.web_session import LOGIN_PATH, Visitor
+from bastion.web_session import Visitor, csrf_ok, current_visitor
 
 logger = logging.getLogger("bastion.console")
 
-HOME_PATH = "/console"
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -29,9 +34,17 @@ def field(form: Any, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def sign_in_redirect(request: Request) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"{LOGIN_PATH}?next={quote(target, safe='')}", status_code=303)
+def utc(moment: datetime | None) -> str:
+    """A timestamp as administrators read it everywhere in the console, e.g. ``2026-01-01 09:30 UTC``."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
+
+
+def sign_in_url(next_path: str) -> str:
+    return f"{LOGIN_PATH}?next={quote(next_path, safe='')}"
+
+
+def requested_path(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 class ConsolePages:
@@ -40,11 +53,15 @@ class ConsolePages:
         self.settings = services.settings
 
     def guarded(self, handler: Handler) -> Handler:
-        """A page that fails unexpectedly still answers with a page that says what to do, never a bare 500."""
+        """Refusals become their page; a page that fails unexpectedly still answers with a page that says
+        what to do, never a bare 500."""
 
         async def page(request: Request) -> Response:
             try:
-                return await handler(request)
+                try:
+                    return await handler(request)
+                except Refusal as refusal:
+                    return await self.refusal_page(request, refusal)
             except Exception:
                 logger.exception("unexpected error on %s %s", request.method, request.url.path)
                 return self.error_page(
@@ -56,6 +73,57 @@ class ConsolePages:
                 )
 
         return page
+
+    async def refusal_page(self, request: Request, refusal: Refusal) -> Response:
+        if isinstance(refusal, SignInRequired):
+            return RedirectResponse(sign_in_url(refusal.next_path or requested_path(request)), status_code=303)
+        visitor = None
+        if getattr(request.state, "signed_in", False):
+            # The refused transaction rolled back and took the visitor's loaded rows with it: read them again,
+            # so the page shows the same header (who is signed in, the sign-out button) as any other.
+            async with self.services.transaction() as session:
+                visitor = await current_visitor(request, session, self.services.clock())
+        response = self.error_page(
+            request,
+            refusal.status_code,
+            refusal.title,
+            refusal.message,
+            link_url=refusal.link_url or HOME_PATH,
+            link_text=refusal.link_text or "Go to the console",
+            visitor=visitor,
+        )
+        response.headers.update(refusal.headers)
+        return response
+
+    # --- who is asking ---------------------------------------------------------------------------------
+
+    async def visitor(
+        self, request: Request, session: AsyncSession, now: datetime | None = None, *, next_path: str | None = None
+    ) -> Visitor:
+        """The signed-in visitor; otherwise ``SignInRequired``, coming back to ``next_path`` (this page by default)."""
+        found = await current_visitor(request, session, now or self.services.clock())
+        if found is None:
+            raise SignInRequired(next_path)
+        request.state.signed_in = True
+        return found
+
+    async def administrator(self, request: Request, session: AsyncSession) -> Visitor:
+        """The signed-in administrator: anyone else is sent to sign in, or gets "Administrators only"."""
+        visitor = await self.visitor(request, session)
+        if not visitor.user.is_admin:
+            raise Forbidden()
+        return visitor
+
+    def check_form(self, visitor: Visitor, form: Any) -> None:
+        """A form POST must carry the session's CSRF token; a missing or stale one changes nothing."""
+        if not csrf_ok(visitor, field(form, "csrf_token")):
+            raise FormExpired()
+
+    async def audit(self, session: AsyncSession, request: Request, event: str, now: datetime, **detail: Any) -> None:
+        """Record what a signed-in person just did, from the address they did it from."""
+        await record(session, event, now, client_ip=client_ip(request, self.settings.trusted_proxies), **detail)
+
+    # --- rendering -------------------------------------------------------------------------------------
 
     def render(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
         context.setdefault("visitor", None)
@@ -77,21 +145,3 @@ class ConsolePages:
     ) -> Response:
         context = {"title": title, "message": message, "link_url": link_url, "link_text": link_text, "visitor": visitor}
         return self.render(request, "error.html", context, status_code)
-
-    def forbidden_page(self, request: Request, visitor: Visitor) -> Response:
-        return self.error_page(
-            request,
-            403,
-            "Administrators only",
-            "This page is for administrators. Ask an administrator of this Bastion if you need a change here.",
-            visitor=visitor,
-        )
-
-    def expired_form_page(self, request: Request, visitor: Visitor) -> Response:
-        return self.error_page(
-            request,
-            403,
-            "This form expired",
-            "The form was out of date or came from another site, so nothing changed. Reload the page and try again.",
-            visitor=visitor,
-        )

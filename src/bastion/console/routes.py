@@ -1,311 +1,87 @@
-"""The console's account pages: sign in and out, the one-time setup link, the signed-in home, password change.
+"""The console's route table: every page, its address and method, and the class that answers it.
 
-Forms shown before anyone is signed in (sign-in, setup) carry a double-submit CSRF token: a random
-value both in the ``bastion_login_csrf`` cookie and in a hidden field, compared on POST. Forms of a
-signed-in visitor carry the browser session's own CSRF token.
+Each handler is wrapped by ``guarded``, which renders the refusals of ``console/refusals.py`` and turns an
+unexpected failure into a page that says what to do.
 """
 
 from __future__ import annotations
 
-import hmac
-import math
-import secrets
-from urllib.parse import quote
-
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bastion import accounts
-from bastion.accounts import AccountError
-from bastion.console.admin_pages import admin_routes
-from bastion.console.connection_pages import connection_routes
-from bastion.console.pages import HOME_PATH, ConsolePages, field, sign_in_redirect
-from bastion.console.sign_in_throttle import WINDOW, SignInFailure, describe_wait, sign_in_retry_at
-from bastion.console.wizard import wizard_routes
-from bastion.governance.audit import record
-from bastion.http_util import client_ip
-from bastion.passwords import (
-    MIN_PASSWORD_LENGTH,
-    PasswordRejected,
-    check_password_strength,
-    hash_password,
-    verify_password,
-)
-from bastion.services import Services
-from bastion.store.repositories import AuditLog, BrowserSessions, Connections
-from bastion.web_session import (
+from bastion.console.account_pages import AccountPages
+from bastion.console.admin_audit import AuditPages
+from bastion.console.admin_settings import SettingsPages
+from bastion.console.admin_users import UserPages
+from bastion.console.connection_pages import ConnectionPages
+from bastion.console.pages import Handler
+from bastion.console.paths import (
+    API_KEY_PATH,
+    AUDIT_PATH,
+    BROWSER_PATH,
+    CHECK_REDIRECT_URIS_PATH,
+    CONNECT_PATH,
+    CONNECTIONS_PATH,
+    CUSTOM_OAUTH_PATH,
+    HOME_PATH,
     LOGIN_PATH,
-    SESSION_COOKIE,
-    Visitor,
-    clear_session_cookie,
-    csrf_ok,
-    current_visitor,
-    safe_next,
-    set_session_cookie,
+    LOGOUT_PATH,
+    PASSWORD_PATH,
+    SAVE_PATH,
+    SETTINGS_PATH,
+    USERS_PATH,
 )
-
-LOGIN_CSRF_COOKIE = "bastion_login_csrf"
-PASSWORD_PATH = "/console/password"
+from bastion.console.wizard import ConnectPages
+from bastion.console.wizard_custom_oauth import CustomOAuthPages
+from bastion.services import Services
 
 
 def console_routes(services: Services) -> list[BaseRoute]:
-    pages = AccountPages(services)
-    guarded = pages.guarded
-    return [
-        Route("/", pages.root, methods=["GET"]),
-        Route(HOME_PATH, guarded(pages.home), methods=["GET"]),
-        Route(LOGIN_PATH, guarded(pages.show_login), methods=["GET"]),
-        Route(LOGIN_PATH, guarded(pages.login), methods=["POST"]),
-        Route("/console/logout", guarded(pages.logout), methods=["POST"]),
-        Route(accounts.SETUP_PATH, guarded(pages.show_setup), methods=["GET"]),
-        Route(accounts.SETUP_PATH, guarded(pages.setup), methods=["POST"]),
-        Route(PASSWORD_PATH, guarded(pages.show_password), methods=["GET"]),
-        Route(PASSWORD_PATH, guarded(pages.change_password), methods=["POST"]),
-        *wizard_routes(services),
-        *admin_routes(services),
-        *connection_routes(services),
+    account, connect, custom = AccountPages(services), ConnectPages(services), CustomOAuthPages(services)
+    settings, users, audit = SettingsPages(services), UserPages(services), AuditPages(services)
+    listed = ConnectionPages(services)
+    user = USERS_PATH + "/{user_id:int}"
+    connection = CONNECTIONS_PATH + "/{connection_id}"
+    pages: list[tuple[str, dict[str, Handler]]] = [
+        # Account pages
+        (HOME_PATH, {"GET": account.home}),
+        (LOGIN_PATH, {"GET": account.show_login, "POST": account.login}),
+        (LOGOUT_PATH, {"POST": account.logout}),
+        (accounts.SETUP_PATH, {"GET": account.show_setup, "POST": account.setup}),
+        (PASSWORD_PATH, {"GET": account.show_password, "POST": account.change_password}),
+        # Connect a New Tool
+        (CONNECT_PATH, {"GET": connect.choose}),
+        (BROWSER_PATH, {"GET": connect.browser_done}),
+        (API_KEY_PATH, {"GET": connect.show_api_key_form, "POST": connect.create_api_key}),
+        (API_KEY_PATH + "/{connection_id:int}/done", {"GET": connect.api_key_done}),
+        (CUSTOM_OAUTH_PATH, {"GET": custom.show_form, "POST": custom.review}),
+        (CHECK_REDIRECT_URIS_PATH, {"POST": custom.check_redirect_uris}),
+        (SAVE_PATH, {"POST": custom.save}),
+        # Administrators: Server Settings, Users, the audit log
+        (SETTINGS_PATH, {"GET": settings.show, "POST": settings.save}),
+        (SETTINGS_PATH + "/mcp-access", {"POST": settings.switch_mcp_access}),
+        (USERS_PATH, {"GET": users.index}),
+        (USERS_PATH + "/new", {"GET": users.show_new, "POST": users.create}),
+        (user, {"GET": users.details}),
+        (user + "/role", {"POST": users.change_role}),
+        (user + "/deactivate", {"POST": users.deactivate}),
+        (user + "/reactivate", {"POST": users.reactivate}),
+        (user + "/setup-link", {"POST": users.new_setup_link}),
+        (AUDIT_PATH, {"GET": audit.index}),
+        # Connections
+        (CONNECTIONS_PATH, {"GET": listed.show_list}),
+        (connection, {"GET": listed.show, "POST": listed.save}),
+        (connection + "/rotate", {"GET": listed.confirm_rotate, "POST": listed.rotate}),
+        (connection + "/revoke", {"GET": listed.confirm_revoke, "POST": listed.revoke}),
+        (connection + "/reactivate", {"POST": listed.reactivate}),
     ]
-
-
-def login_csrf_token(request: Request) -> str:
-    # Reuse the cookie's token so two open sign-in tabs do not invalidate each other.
-    existing = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    return existing if 20 <= len(existing) <= 100 else secrets.token_urlsafe(32)
-
-
-def login_csrf_ok(request: Request, submitted: str) -> bool:
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    return bool(expected) and hmac.compare_digest(expected.encode(), submitted.encode())
-
-
-class AccountPages(ConsolePages):
-    def with_login_csrf(self, response: Response, token: str) -> Response:
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE,
-            token,
-            path=HOME_PATH,
-            httponly=True,
-            secure=self.settings.is_https,
-            samesite="lax",
-        )
-        return response
-
-    async def root(self, _request: Request) -> Response:
-        return RedirectResponse(HOME_PATH, status_code=303)
-
-    # --- sign in / out -------------------------------------------------------------------------------
-
-    def login_page(
-        self, request: Request, next_path: str, *, login: str = "", error: str = "", status_code: int = 200
-    ) -> Response:
-        token = login_csrf_token(request)
-        context = {"csrf_token": token, "next": next_path, "login": login, "error": error}
-        return self.with_login_csrf(self.render(request, "login.html", context, status_code), token)
-
-    async def show_login(self, request: Request) -> Response:
-        next_path = safe_next(request.query_params.get("next"))
-        async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-        if visitor is not None:
-            return RedirectResponse(next_path, status_code=303)
-        return self.login_page(request, next_path)
-
-    async def login(self, request: Request) -> Response:
-        form = await request.form()
-        login, password = field(form, "login").strip(), field(form, "password")
-        next_path = safe_next(field(form, "next"))
-        if not login_csrf_ok(request, field(form, "csrf_token")):
-            error = "This sign-in form expired or came from another site. Enter your login and password again."
-            return self.login_page(request, next_path, login=login, error=error, status_code=403)
-        if not login or not password:
-            error = "Enter both your login and your password."
-            return self.login_page(request, next_path, login=login, error=error, status_code=400)
-        now = self.services.clock()
-        address = client_ip(request, self.settings.trusted_proxies)
-        async with self.services.transaction() as session:
-            failures = await AuditLog(session).sign_in_failures_since(login, address, now - WINDOW)
-            retry_at = sign_in_retry_at(
-                [SignInFailure(f.at, str(f.detail.get("login", "")), f.client_ip) for f in failures],
-                login,
-                address,
-                now,
-            )
-            if retry_at is not None:
-                await record(
-                    session, "user.sign_in_throttled", now, client_ip=address, login=login[: accounts.MAX_LOGIN_LENGTH]
-                )
-            else:
-                try:
-                    # A failure is audited inside authenticate; it is the only write, so committing it is right.
-                    user = await accounts.authenticate(session, now, login, password, address)
-                except AccountError as exc:
-                    return self.login_page(request, next_path, login=login, error=str(exc), status_code=400)
-                previous = request.cookies.get(SESSION_COOKIE)
-                if previous:
-                    # A fresh session on every sign-in: a cookie planted before sign-in is worth nothing after.
-                    await accounts.end_browser_session(session, previous)
-                signed_in = await accounts.start_browser_session(session, now, user)
-        if retry_at is not None:
-            wait = describe_wait(retry_at, now)
-            response = self.error_page(
-                request,
-                429,
-                "Too many failed sign-ins",
-                f"There were too many failed sign-ins for this login or from your network. Try again in {wait}.",
-                link_url=f"{LOGIN_PATH}?next={quote(next_path, safe='')}",
-                link_text="Back to sign-in",
-            )
-            response.headers["Retry-After"] = str(max(1, math.ceil((retry_at - now).total_seconds())))
-            return response
-        response = RedirectResponse(next_path, status_code=303)
-        set_session_cookie(response, signed_in.session_secret, self.settings)
-        return response
-
-    async def logout(self, request: Request) -> Response:
-        form = await request.form()
-        async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-            if visitor is not None and not csrf_ok(visitor, field(form, "csrf_token")):
-                return self.error_page(
-                    request,
-                    403,
-                    "Sign-out form expired",
-                    "This sign-out form is out of date or came from another site, so you are still signed in. "
-                    "Reload the page and sign out again.",
-                    visitor=visitor,
-                )
-            if visitor is not None:
-                await accounts.end_browser_session(session, request.cookies[SESSION_COOKIE])
-        # Signing out from a consent page comes back to the same request once the right person signs in.
-        next_path = safe_next(field(form, "next"), default="")
-        target = f"{LOGIN_PATH}?next={quote(next_path, safe='')}" if next_path else LOGIN_PATH
-        response = RedirectResponse(target, status_code=303)
-        clear_session_cookie(response, self.settings)
-        return response
-
-    # --- one-time setup link -------------------------------------------------------------------------
-
-    async def setup_page(self, request: Request, token: str, *, error: str = "", status_code: int = 200) -> Response:
-        try:
-            async with self.services.transaction() as session:
-                _link, user = await accounts.find_setup_link(session, self.services.clock(), token)
-        except AccountError as exc:
-            return self.invalid_setup_link(request, str(exc))
-        csrf_token = login_csrf_token(request)
-        context = {
-            "user": user,
-            "token": token,
-            "csrf_token": csrf_token,
-            "error": error,
-            "min_password_length": MIN_PASSWORD_LENGTH,
-        }
-        return self.with_login_csrf(self.render(request, "setup.html", context, status_code), csrf_token)
-
-    def invalid_setup_link(self, request: Request, message: str) -> Response:
-        return self.error_page(
-            request,
-            400,
-            "This setup link cannot be used",
-            message,
-            link_url=LOGIN_PATH,
-            link_text="Sign in instead",
-        )
-
-    async def show_setup(self, request: Request) -> Response:
-        return await self.setup_page(request, request.query_params.get("token", ""))
-
-    async def setup(self, request: Request) -> Response:
-        form = await request.form()
-        token, password = field(form, "token"), field(form, "password")
-        if not login_csrf_ok(request, field(form, "csrf_token")):
-            error = "This form expired or came from another site. Enter the new password again."
-            return await self.setup_page(request, token, error=error, status_code=403)
-        if password != field(form, "password_confirmation"):
-            error = "The two passwords differ. Type the same new password in both fields."
-            return await self.setup_page(request, token, error=error, status_code=400)
-        now = self.services.clock()
-        try:
-            async with self.services.transaction() as session:
-                user = await accounts.use_setup_link(session, now, token, password)
-                signed_in = await accounts.start_browser_session(session, now, user)
-        except PasswordRejected as exc:
-            return await self.setup_page(request, token, error=str(exc), status_code=400)
-        except AccountError as exc:
-            return self.invalid_setup_link(request, str(exc))
-        response = RedirectResponse(HOME_PATH, status_code=303)
-        set_session_cookie(response, signed_in.session_secret, self.settings)
-        return response
-
-    # --- signed-in pages ---------------------------------------------------------------------------
-
-    async def home(self, request: Request) -> Response:
-        async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-            if visitor is None:
-                return sign_in_redirect(request)
-            own_connections = await Connections(session).list(user_id=visitor.user.id)
-            server = await self.services.server_settings(session)
-        context = {
-            "visitor": visitor,
-            "mcp_url": self.settings.resource_url,
-            "connection_count": len(own_connections),
-            "revoked_count": sum(1 for connection in own_connections if connection.revoked_at is not None),
-            "mcp_enabled": server.mcp_enabled,
-            "dynamic_registration_enabled": server.dynamic_registration_enabled,
-        }
-        return self.render(request, "home.html", context)
-
-    def password_page(
-        self, request: Request, visitor: Visitor, *, changed: bool = False, error: str = "", status_code: int = 200
-    ) -> Response:
-        context = {
-            "visitor": visitor,
-            "changed": changed,
-            "error": error,
-            "min_password_length": MIN_PASSWORD_LENGTH,
-        }
-        return self.render(request, "password.html", context, status_code)
-
-    async def show_password(self, request: Request) -> Response:
-        async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-        if visitor is None:
-            return sign_in_redirect(request)
-        return self.password_page(request, visitor, changed=request.query_params.get("changed") == "1")
-
-    async def change_password(self, request: Request) -> Response:
-        form = await request.form()
-        current, new = field(form, "current_password"), field(form, "new_password")
-        now = self.services.clock()
-        async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, now)
-            if visitor is None:
-                return sign_in_redirect(request)
-            if not csrf_ok(visitor, field(form, "csrf_token")):
-                error = "This form expired or came from another site. Fill it in again."
-                return self.password_page(request, visitor, error=error, status_code=403)
-            if not await verify_password(current, visitor.user.password_hash):
-                error = "Your current password is not right. Type the password you signed in with."
-                return self.password_page(request, visitor, error=error, status_code=400)
-            if new != field(form, "new_password_confirmation"):
-                error = "The two new passwords differ. Type the same new password in both fields."
-                return self.password_page(request, visitor, error=error, status_code=400)
-            try:
-                check_password_strength(new)
-            except PasswordRejected as exc:
-                return self.password_page(request, visitor, error=str(exc), status_code=400)
-            visitor.user.password_hash = await hash_password(new)
-            # Whoever else was signed in as this user (perhaps with the old password) is signed out.
-            await BrowserSessions(session).end_all_for_user(visitor.user.id)
-            signed_in = await accounts.start_browser_session(session, now, visitor.user)
-            await record(
-                session,
-                "user.password_changed",
-                now,
-                user_id=visitor.user.id,
-                client_ip=client_ip(request, self.settings.trusted_proxies),
-            )
-        response = RedirectResponse(f"{PASSWORD_PATH}?changed=1", status_code=303)
-        set_session_cookie(response, signed_in.session_secret, self.settings)
-        return response
+    root = Route("/", account.root, methods=["GET"])
+    guarded = account.guarded
+    return [
+        root,
+        *(
+            Route(path, guarded(handler), methods=[method])
+            for path, by_method in pages
+            for method, handler in by_method.items()
+        ),
+    ]

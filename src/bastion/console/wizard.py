@@ -14,28 +14,19 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
 
 from bastion import connections
 from bastion.connections import ConnectionRejected, check_name
-from bastion.console.pages import field, sign_in_redirect
-from bastion.console.wizard_base import (
-    API_KEY_PATH,
-    BROWSER_PATH,
-    CHECK_REDIRECT_URIS_PATH,
-    CONNECT_PATH,
-    CUSTOM_OAUTH_PATH,
-    SAVE_PATH,
-    WizardPages,
-)
-from bastion.console.wizard_custom_oauth import CustomOAuthPages
+from bastion.console.pages import field
+from bastion.console.paths import API_KEY_PATH
+from bastion.console.refusals import Forbidden
+from bastion.console.wizard_base import WizardPages, connection_not_found
 from bastion.sealing import SealExpired, SealTampered, seal, unseal
 from bastion.server_settings import ServerSettings
-from bastion.services import Services
 from bastion.setup_snippets import api_key_snippets
 from bastion.store.models import Connection, User
 from bastion.store.repositories import Connections, Users
-from bastion.web_session import Visitor, csrf_ok, current_visitor
+from bastion.web_session import Visitor
 
 REVEAL_PURPOSE = "bastion api key reveal v1"
 REVEAL_COOKIE = "bastion_key_reveal"
@@ -43,22 +34,6 @@ REVEAL_COOKIE = "bastion_key_reveal"
 REVEAL_MAX_AGE = timedelta(minutes=5)
 SCOPES = ("full", "read")
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger one in a URL or form names nothing
-
-
-def wizard_routes(services: Services) -> list[BaseRoute]:
-    pages, custom = ConnectPages(services), CustomOAuthPages(services)
-    guarded = pages.guarded
-    return [
-        Route(CONNECT_PATH, guarded(pages.choose), methods=["GET"]),
-        Route(BROWSER_PATH, guarded(pages.browser_done), methods=["GET"]),
-        Route(API_KEY_PATH, guarded(pages.show_api_key_form), methods=["GET"]),
-        Route(API_KEY_PATH, guarded(pages.create_api_key), methods=["POST"]),
-        Route(f"{API_KEY_PATH}/{{connection_id:int}}/done", guarded(pages.api_key_done), methods=["GET"]),
-        Route(CUSTOM_OAUTH_PATH, guarded(custom.show_form), methods=["GET"]),
-        Route(CUSTOM_OAUTH_PATH, guarded(custom.review), methods=["POST"]),
-        Route(CHECK_REDIRECT_URIS_PATH, guarded(custom.check_redirect_uris), methods=["POST"]),
-        Route(SAVE_PATH, guarded(custom.save), methods=["POST"]),
-    ]
 
 
 def done_path(connection_id: int) -> str:
@@ -79,21 +54,17 @@ def may_see(visitor: Visitor, connection: Connection) -> bool:
 class ConnectPages(WizardPages):
     # --- step 1 and browser login --------------------------------------------------------------------
 
-    async def choose(self, request: Request) -> Response:
+    async def step_page(self, request: Request, template: str) -> Response:
         async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-            if visitor is None:
-                return sign_in_redirect(request)
+            visitor = await self.visitor(request, session)
             server = await self.services.server_settings(session)
-        return self.page(request, visitor, "connect_step1.html", server=server)
+        return self.page(request, visitor, template, server=server)
+
+    async def choose(self, request: Request) -> Response:
+        return await self.step_page(request, "connect_step1.html")
 
     async def browser_done(self, request: Request) -> Response:
-        async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-            if visitor is None:
-                return sign_in_redirect(request)
-            server = await self.services.server_settings(session)
-        return self.page(request, visitor, "connect_browser_done.html", server=server)
+        return await self.step_page(request, "connect_browser_done.html")
 
     # --- API key -------------------------------------------------------------------------------------
 
@@ -118,13 +89,11 @@ class ConnectPages(WizardPages):
         """Whom a key may act as: any active user for an administrator, only oneself otherwise."""
         if not visitor.user.is_admin:
             return [visitor.user]
-        return [user for user in await Users(session).list() if user.active]
+        return [user for user in await Users(session).listing() if user.active]
 
     async def show_api_key_form(self, request: Request) -> Response:
         async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-            if visitor is None:
-                return sign_in_redirect(request)
+            visitor = await self.visitor(request, session)
             server = await self.services.server_settings(session)
             users = await self.choosable_users(session, visitor)
         return self.api_key_form(request, visitor, server, users)
@@ -134,23 +103,17 @@ class ConnectPages(WizardPages):
         values = {name: field(form, name) for name in ("name", "acts_as", "scope")}
         now = self.services.clock()
         async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, now)
-            if visitor is None:
-                return sign_in_redirect(request)
-            if not csrf_ok(visitor, field(form, "csrf_token")):
-                return self.expired_form_page(request, visitor)
+            visitor = await self.visitor(request, session, now)
+            self.check_form(visitor, form)
             acting_user: User | None = visitor.user
             if values["acts_as"] not in ("", str(visitor.user.id)):
                 if not visitor.user.is_admin:
-                    return self.error_page(
-                        request,
-                        403,
+                    raise Forbidden(
                         "Only for yourself",
                         "You can create API keys that act as you only. Ask an administrator for a key that acts "
                         "as someone else. Nothing was created.",
                         link_url=API_KEY_PATH,
                         link_text="Back to the form",
-                        visitor=visitor,
                     )
                 chosen_id = user_id_from(values["acts_as"])
                 acting_user = await Users(session).get(chosen_id) if chosen_id is not None else None
@@ -206,12 +169,10 @@ class ConnectPages(WizardPages):
     async def api_key_done(self, request: Request) -> Response:
         connection_id = request.path_params["connection_id"]
         async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-            if visitor is None:
-                return sign_in_redirect(request)
+            visitor = await self.visitor(request, session)
             connection = await Connections(session).get(connection_id) if connection_id <= MAX_ID else None
             if connection is None or connection.type != "api_key" or not may_see(visitor, connection):
-                return self.not_found(request, visitor)
+                raise connection_not_found()
             acting_user = await Users(session).get(connection.user_id) if connection.user_id else None
             server = await self.services.server_settings(session)
         api_key = self.revealed_key(request, connection_id, visitor)

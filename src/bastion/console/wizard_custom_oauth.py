@@ -9,7 +9,6 @@ fresh, and stores exactly that client ID and digest, once: leaving the Done step
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import quote
 
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
@@ -17,14 +16,10 @@ from starlette.responses import RedirectResponse, Response
 
 from bastion import connections
 from bastion.connections import ConnectionRejected, check_name
-from bastion.console.pages import field, sign_in_redirect
-from bastion.console.wizard_base import (
-    CHECK_REDIRECT_URIS_PATH,
-    CONNECTIONS_PATH,
-    CUSTOM_OAUTH_PATH,
-    SAVE_PATH,
-    WizardPages,
-)
+from bastion.console.pages import field, sign_in_url
+from bastion.console.paths import CHECK_REDIRECT_URIS_PATH, CONNECTIONS_PATH, CUSTOM_OAUTH_PATH, SAVE_PATH
+from bastion.console.refusals import FormExpired, Refusal, SignInRequired
+from bastion.console.wizard_base import WizardPages
 from bastion.console.wizard_rules import (
     CLIENT_TYPES,
     PENDING_PURPOSE,
@@ -36,10 +31,14 @@ from bastion.console.wizard_rules import (
 from bastion.sealing import SealExpired, SealTampered, seal, unseal
 from bastion.store.models import Connection
 from bastion.store.repositories import Connections
-from bastion.web_session import LOGIN_PATH, Visitor, csrf_ok, current_visitor
+from bastion.web_session import Visitor, current_visitor
 
 # The seed page's Done step may stay open a while (copying into another app); an hour is plenty.
 PENDING_MAX_AGE = timedelta(hours=1)
+
+
+def unsaved(title: str, message: str, *, status_code: int = 400) -> Refusal:
+    return Refusal(title, message, status_code=status_code, link_url=CUSTOM_OAUTH_PATH, link_text="Start again")
 
 
 class CustomOAuthPages(WizardPages):
@@ -61,9 +60,7 @@ class CustomOAuthPages(WizardPages):
 
     async def show_form(self, request: Request) -> Response:
         async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-        if visitor is None:
-            return sign_in_redirect(request)
+            visitor = await self.visitor(request, session)
         return self.form_page(request, visitor)
 
     async def review(self, request: Request) -> Response:
@@ -72,12 +69,9 @@ class CustomOAuthPages(WizardPages):
         values = {name: field(form, name) for name in ("name", "client_type", "redirect_uris")}
         now = self.services.clock()
         async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, now)
-            if visitor is None:
-                return sign_in_redirect(request)
+            visitor = await self.visitor(request, session, now)
             server = await self.services.server_settings(session)
-        if not csrf_ok(visitor, field(form, "csrf_token")):
-            return self.expired_form_page(request, visitor)
+        self.check_form(visitor, form)
         errors: dict[str, str] = {}
         try:
             values["name"] = check_name(values["name"])
@@ -107,10 +101,12 @@ class CustomOAuthPages(WizardPages):
     async def check_redirect_uris(self, request: Request) -> Response:
         """The live check of the redirect URI box (htmx): the messages fragment, the same as on submit."""
         form = await request.form()
-        async with self.services.transaction() as session:
-            visitor = await current_visitor(request, session, self.services.clock())
-        if visitor is None or not csrf_ok(visitor, field(form, "csrf_token")):
-            # htmx leaves the page as it is; the full check still runs on Next.
+        try:
+            async with self.services.transaction() as session:
+                visitor = await self.visitor(request, session)
+            self.check_form(visitor, form)
+        except (SignInRequired, FormExpired):
+            # A fragment, not a page: htmx leaves the page as it is; the full check still runs on Next.
             return Response("Sign in again to check the redirect URIs.", status_code=403, media_type="text/plain")
         text = field(form, "redirect_uris")
         uri_check = check_redirect_uri_lines(text) if text.strip() else None
@@ -122,35 +118,35 @@ class CustomOAuthPages(WizardPages):
         now = self.services.clock()
         try:
             async with self.services.transaction() as session:
-                visitor = await current_visitor(request, session, now)
-                if visitor is None:
+                try:
+                    visitor = await self.visitor(request, session, now)
+                except SignInRequired:
                     # Signing in cannot bring this POST back (there is no page to GET at /save): say so.
-                    return self.error_page(
-                        request, 401, "You were signed out",
+                    raise Refusal(
+                        "You were signed out",
                         "Your session ended before Save Connection, so nothing was saved and the credentials "
                         "shown will never work. Sign in and start the Custom OAuth connection again.",
-                        link_url=f"{LOGIN_PATH}?next={quote(CUSTOM_OAUTH_PATH, safe='')}", link_text="Sign in",
-                    )  # fmt: skip
-                if not csrf_ok(visitor, field(form, "csrf_token")):
-                    return self.expired_form_page(request, visitor)
+                        status_code=401, link_url=sign_in_url(CUSTOM_OAUTH_PATH), link_text="Sign in",
+                    ) from None  # fmt: skip
+                self.check_form(visitor, form)
                 try:
                     payload = unseal(self.settings, PENDING_PURPOSE, field(form, "pending"), PENDING_MAX_AGE, now=now)
                     pending = PendingRegistration.from_payload(payload)
                 except SealExpired:
-                    return self.unsaved_page(
-                        request, visitor, "This form expired",
+                    raise unsaved(
+                        "This form expired",
                         "The Done step was open for more than an hour, so nothing was saved and that client ID "
                         "and secret will never work. Start again to get new ones.",
-                    )  # fmt: skip
+                    ) from None  # fmt: skip
                 except (SealTampered, KeyError, TypeError, ValueError):
-                    return self.unsaved_page(
-                        request, visitor, "This form cannot be saved",
+                    raise unsaved(
+                        "This form cannot be saved",
                         "The form was changed or did not come from this server, so nothing was saved. "
                         "Start again to get a new client ID and secret.",
-                    )  # fmt: skip
+                    ) from None  # fmt: skip
                 if pending.owner_id != visitor.user.id:
-                    return self.unsaved_page(
-                        request, visitor, "This form belongs to another account",
+                    raise unsaved(
+                        "This form belongs to another account",
                         "It was filled in while someone else was signed in, so nothing was saved. "
                         "Start again signed in as yourself.",
                         status_code=403,
@@ -173,14 +169,6 @@ class CustomOAuthPages(WizardPages):
             # A second Save raced this one past the lookup; the unique client ID let only one through.
             return await self.already_saved_after_race(request, pending.client_id)
         return RedirectResponse(f"{CONNECTIONS_PATH}?saved={issued.connection.id}", status_code=303)
-
-    def unsaved_page(
-        self, request: Request, visitor: Visitor, title: str, message: str, *, status_code: int = 400
-    ) -> Response:
-        return self.error_page(
-            request, status_code, title, message,
-            link_url=CUSTOM_OAUTH_PATH, link_text="Start again", visitor=visitor,
-        )  # fmt: skip
 
     def already_saved(self, request: Request, visitor: Visitor, connection: Connection) -> Response:
         return self.page(request, visitor, "connect_already_saved.html", 409, connection=connection)

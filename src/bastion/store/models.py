@@ -41,6 +41,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class HandedOutSecret:
+    """A row found by the SHA-256 digest of a secret handed out once and never stored, valid until ``expires_at``."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -53,30 +62,22 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class SetupLink(Base):
+class SetupLink(HandedOutSecret, Base):
     """A one-time link that lets a user set their password (the first administrator's included)."""
 
     __tablename__ = "setup_links"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class BrowserSession(Base):
+class BrowserSession(HandedOutSecret, Base):
     """A signed-in browser (console or the OAuth login page); the cookie holds the secret, we keep its digest."""
 
     __tablename__ = "browser_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Connection(Base):
@@ -133,19 +134,15 @@ class Consent(Base):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class AuthorizationCode(Base):
+class AuthorizationCode(HandedOutSecret, Base):
     __tablename__ = "authorization_codes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     redirect_uri: Mapped[str] = mapped_column(Text)
     code_challenge: Mapped[str] = mapped_column(String(128))
     resource: Mapped[str] = mapped_column(Text)
     scopes: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -1,0 +1,24 @@
+"""Narrow repositories with domain verbs, one module per aggregate. Each takes the request's one
+``AsyncSession``; the caller commits. Every repository is importable from here."""
+
+from bastion.store.repositories.audit import AuditLog, AuditQuery
+from bastion.store.repositories.connection_listing import ConnectionListing, ListCriteria
+from bastion.store.repositories.connections import Connections
+from bastion.store.repositories.settings import StoredSettings
+from bastion.store.repositories.tokens import AuthorizationCodes, Consents, Tokens
+from bastion.store.repositories.users import BrowserSessions, SetupLinks, Users
+
+__all__ = [
+    "AuditLog",
+    "AuditQuery",
+    "AuthorizationCodes",
+    "BrowserSessions",
+    "ConnectionListing",
+    "Connections",
+    "Consents",
+    "ListCriteria",
+    "SetupLinks",
+    "StoredSettings",
+    "Tokens",
+    "Users",
+]
