@@ -11,7 +11,7 @@ import httpx2
 from sqlalchemy import select
 
 from bastion import connections, credentials
-from bastion.oauth import scopes as scope_rules
+from bastion import scopes as scope_rules
 from bastion.oauth.codes import issue_code
 from bastion.oauth.pkce import s256
 from bastion.services import Services

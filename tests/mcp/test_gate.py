@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bastion import connections, credentials
-from bastion.mcp.errors import SWITCHED_OFF_MESSAGE, UnsupportedProtocolVersion
+from bastion.mcp.errors import UnsupportedProtocolVersion
 from bastion.mcp.gate import called_tools, check_protocol_version
+from bastion.server_settings import SWITCHED_OFF_MESSAGE
 from bastion.store.models import Connection, User
 from bastion.store.repositories import StoredSettings, Tokens, Users
 from tests.factories import make_api_key, make_oauth_client

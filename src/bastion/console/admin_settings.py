@@ -16,8 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bastion.console.admin_pages import AdminPages
 from bastion.console.pages import field
-from bastion.mcp.errors import SWITCHED_OFF_MESSAGE
-from bastion.server_settings import SETTING_SPECS, ServerSettings, SettingSpec
+from bastion.server_settings import SETTING_SPECS, SWITCHED_OFF_MESSAGE, ServerSettings, SettingSpec
 from bastion.settings_changes import SettingsRejected, apply_settings
 from bastion.store.repositories import AuditLog, Connections, Tokens
 from bastion.web_session import Visitor

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
+from bastion import scopes as scope_rules
 from bastion.credentials import Prefix
 from bastion.governance.audit import record
-from bastion.oauth import scopes as scope_rules
 from bastion.oauth.errors import InvalidScope
 from bastion.server_settings import ServerSettings
 from bastion.store.models import Connection, Token
@@ -33,8 +33,7 @@ def new_family_id() -> str:
 
 def within_connection(scopes: str, connection: Connection) -> str:
     """Scopes of a grant, cut down to what the connection may have now (an administrator may have narrowed it)."""
-    kept = set(scope_rules.parse_scope(scopes)) & set(scope_rules.parse_scope(connection.scopes))
-    granted = scope_rules.normalize(kept)
+    granted = scope_rules.intersect(scopes, connection.scopes)
     if not granted:
         raise InvalidScope(
             f"This connection may only be granted {connection.scopes!r}; nothing of {scopes!r} is left. "

@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bastion.http_util import NO_STORE_HEADERS
-from bastion.oauth.back_channel import Form
-from bastion.oauth.client_endpoint import client_authenticated_endpoint
+from bastion.oauth.back_channel import authenticate_oauth_client, back_channel_endpoint
 from bastion.oauth.errors import UnsupportedGrantType
 from bastion.oauth.grants.authorization_code import AuthorizationCodeRequest, exchange_authorization_code
 from bastion.oauth.grants.client_credentials import ClientCredentialsRequest, grant_client_credentials
 from bastion.oauth.grants.refresh_token import RefreshTokenRequest, rotate_refresh_token
+from bastion.oauth.json_endpoint import Attempt
+from bastion.oauth.parameters import Form
 from bastion.server_settings import ServerSettings
 from bastion.services import Services
 from bastion.store.models import Connection
@@ -54,21 +55,25 @@ def choose_grant(form: Form) -> tuple[Callable[[Form], Any], Grant]:
 
 
 def token_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
-    async def answer(session: AsyncSession, now: datetime, client: Connection, form: Form, ip: str | None) -> Response:
+    async def answer(session: AsyncSession, attempt: Attempt, client: Connection, form: Form) -> Response:
         read_request, grant = choose_grant(form)
         body = await grant(
             session,
-            now,
+            attempt.now,
             await services.server_settings(session),
             client=client,
             request=read_request(form),
             resource_url=services.settings.resource_url,
-            client_ip=ip,
+            client_ip=attempt.client_ip,
         )
         services.count("oauth_tokens_issued")
         # RFC 6749 §5.1: token responses must not be cached.
         return JSONResponse(body, headers=NO_STORE_HEADERS)
 
-    return client_authenticated_endpoint(
-        services, "token", answer, lambda form: {"grant_type": (form.get("grant_type") or "")[:64]}
+    return back_channel_endpoint(
+        services,
+        "token",
+        authenticate_oauth_client,
+        answer,
+        refusal_detail=lambda form: {"grant_type": (form.get("grant_type") or "")[:64]},
     )

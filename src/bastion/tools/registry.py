@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from bastion.oauth import scopes as scope_rules
+from bastion import scopes as scope_rules
 from bastion.tools.context import ToolContext
 
 ToolHandler = Callable[[ToolContext, dict[str, Any]], Awaitable[dict[str, Any]]]

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
 from bastion.governance.audit import record
-from bastion.oauth.back_channel import Form
 from bastion.oauth.errors import InvalidGrant
 from bastion.oauth.grants.replay import ReplayDetected
 from bastion.oauth.issuance import issue_tokens, new_family_id, within_connection
+from bastion.oauth.parameters import Form
 from bastion.oauth.pkce import verify_pkce
 from bastion.oauth.resource import check_resource
 from bastion.server_settings import ServerSettings

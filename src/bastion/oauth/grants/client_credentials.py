@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bastion.oauth import scopes as scope_rules
-from bastion.oauth.back_channel import Form
+from bastion import scopes as scope_rules
 from bastion.oauth.errors import UnauthorizedClient
 from bastion.oauth.issuance import issue_tokens, new_family_id
+from bastion.oauth.parameters import Form
 from bastion.oauth.resource import check_resource
 from bastion.server_settings import ServerSettings
 from bastion.store.models import Connection

@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
+from bastion import scopes as scope_rules
+from bastion.credentials import TokenProblem, token_problem
 from bastion.governance.audit import record
-from bastion.oauth import scopes as scope_rules
-from bastion.oauth.back_channel import Form
 from bastion.oauth.errors import InvalidGrant, InvalidScope
 from bastion.oauth.grants.replay import ReplayDetected
 from bastion.oauth.issuance import issue_tokens, within_connection
+from bastion.oauth.parameters import Form
 from bastion.oauth.resource import check_resource
 from bastion.server_settings import ServerSettings
 from bastion.store.models import Connection, Token
@@ -75,18 +76,16 @@ class RefreshTokenReused(ReplayDetected):
 
 def narrow_scopes(requested: str | None, granted: str) -> str:
     """RFC 6749 §6: a refresh may ask for the granted scopes or fewer; unknown values are dropped, none = same."""
-    asked = {scope for scope in scope_rules.parse_scope(requested) if scope in scope_rules.MCP_SCOPES}
+    asked = scope_rules.normalize(scope_rules.parse_scope(requested))
     if not asked:
         return granted
-    if scope_rules.WRITE in asked:
-        asked.add(scope_rules.READ)
-    beyond = asked - set(scope_rules.parse_scope(granted))
+    beyond = set(scope_rules.parse_scope(asked)) - set(scope_rules.parse_scope(granted))
     if beyond:
         raise InvalidScope(
             f"This refresh token was granted {granted!r}; a refresh may only ask for those scopes or fewer, "
             f"not {' '.join(sorted(beyond))!r}. Leave scope out to keep them, or sign in again to get more."
         )
-    return scope_rules.normalize(asked)
+    return asked
 
 
 def check_refresh_token(token: Token | None, client: Connection, resource: str, now: datetime) -> Token:
@@ -94,18 +93,19 @@ def check_refresh_token(token: Token | None, client: Connection, resource: str, 
         raise InvalidGrant("The refresh token is not valid; send it exactly as received, or sign in again.")
     if token.connection_id != client.id:
         raise InvalidGrant("This refresh token was issued to another client.")
-    if token.resource != resource:
+    problem = token_problem(token, now, resource)
+    if problem is TokenProblem.REVOKED:
+        # Revoked while its family lives on only when a grace retry replaced it: its holder is then not
+        # the one who retried, so the family is contained too (nothing changes if it is all revoked).
+        raise RefreshTokenReused(token, "This refresh token has been revoked; sign in again.")
+    if problem is TokenProblem.EXPIRED:
+        raise InvalidGrant("The refresh token has expired; sign in again.")
+    if problem is TokenProblem.WRONG_RESOURCE:
         # The requested resource is ours (checked before), so this token's is not anymore (the public URL changed).
         raise InvalidGrant(
             f"This refresh token was issued for the resource {token.resource!r}, which is no longer served here; "
             "sign in again."
         )
-    if token.revoked_at is not None:
-        # Revoked while its family lives on only when a grace retry replaced it: its holder is then not
-        # the one who retried, so the family is contained too (nothing changes if it is all revoked).
-        raise RefreshTokenReused(token, "This refresh token has been revoked; sign in again.")
-    if token.expires_at <= now:
-        raise InvalidGrant("The refresh token has expired; sign in again.")
     return token
 
 
