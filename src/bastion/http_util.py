@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
@@ -54,15 +54,19 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int) -> tuple[bytes, Receive]:
+async def read_body(
+    scope: Scope, receive: Receive, limit: int, too_large: Callable[[], Exception] | None = None
+) -> tuple[bytes, Receive]:
     """The whole request body, at most ``limit`` bytes, and a ``receive`` that replays it to the next app.
 
     A declared Content-Length over the limit is refused before anything is read; a body sent
     without one (or lying about it) is cut off as it streams in, so the length is never trusted.
+    Raises ``too_large()`` (the caller's refusal, in its wire format) or else ``BodyTooLarge``.
     """
+    refusal = too_large or (lambda: BodyTooLarge(limit))
     declared = Headers(scope=scope).get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(limit)
+        raise refusal()
     body = bytearray()
     trailing: list[Message] = []
     while True:
@@ -72,7 +76,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> tuple[bytes, 
             break
         body.extend(message.get("body", b""))
         if len(body) > limit:
-            raise BodyTooLarge(limit)
+            raise refusal()
         if not message.get("more_body", False):
             break
     replay: deque[Message] = deque([{"type": "http.request", "body": bytes(body), "more_body": False}, *trailing])

@@ -25,7 +25,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from bastion import scopes as scope_rules
 from bastion.governance.audit import record
-from bastion.http_util import BodyTooLarge, Cors, client_ip, read_body
+from bastion.http_util import Cors, client_ip, read_body
 from bastion.mcp.auth import authenticate_bearer, bearer_token
 from bastion.mcp.errors import (
     AccessSwitchedOff,
@@ -71,10 +71,8 @@ def called_tools(body: bytes) -> list[str]:
 
 async def read_request_body(scope: Scope, receive: Receive) -> tuple[bytes, Receive]:
     limit = DEFAULT_MAX_REQUEST_BODY_SIZE
-    try:
-        return await read_body(scope, receive, limit)
-    except BodyTooLarge:
-        raise RequestTooLarge(f"The request body is larger than {limit} bytes; send smaller requests.") from None
+    too_large = f"The request body is larger than {limit} bytes; send smaller requests."
+    return await read_body(scope, receive, limit, lambda: RequestTooLarge(too_large))
 
 
 def check_tool_scopes(tool_names: Iterable[str], registry: ToolRegistry, principal: Principal) -> None:

@@ -129,11 +129,9 @@ def authorization_endpoint(services: Services, sign_in: BrowserSignIn[Any]) -> H
             session,
             now,
             ttl_seconds=server_settings.auth_code_ttl_seconds,
+            request=auth,
             connection_id=connection.id,
             user_id=person.user.id,
-            redirect_uri=auth.redirect_uri,
-            code_challenge=auth.code_challenge,
-            resource=auth.resource,
             scopes=scopes,
         )
         await audit(session, request, now, "code.issued", connection, person, scopes=scopes)

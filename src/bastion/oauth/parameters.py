@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from bastion.http_util import BodyTooLarge, read_body
+from bastion.http_util import read_body
 from bastion.oauth.errors import InvalidRequest, RequestTooLarge
 
 MAX_BODY_BYTES = 64 * 1024
@@ -65,12 +65,8 @@ def parse_form(body: bytes) -> Form:
 
 async def read_form(request: Request) -> Form:
     """Read a form-encoded body of at most 64 KiB, without trusting Content-Length."""
-    try:
-        body, _ = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
-    except BodyTooLarge:
-        raise RequestTooLarge(
-            f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB; send only the parameters."
-        ) from None
+    too_large = f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB; send only the parameters."
+    body, _ = await read_body(request.scope, request.receive, MAX_BODY_BYTES, lambda: RequestTooLarge(too_large))
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     # An empty body has no parameters whatever its type: the missing parameter is then the error to report.
     if body and content_type != FORM_CONTENT_TYPE:

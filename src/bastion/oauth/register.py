@@ -16,7 +16,7 @@ from bastion import credentials
 from bastion import scopes as scope_rules
 from bastion.credentials import Prefix
 from bastion.governance.audit import record
-from bastion.http_util import CLIENT_CORS, NO_STORE_HEADERS, BodyTooLarge, read_body
+from bastion.http_util import CLIENT_CORS, NO_STORE_HEADERS, read_body
 from bastion.oauth.client_metadata import (
     ClientRegistration,
     check_client_metadata,
@@ -38,12 +38,8 @@ class RegistrationTooLarge(InvalidClientMetadata):
 
 
 async def read_registration(request: Request) -> bytes:
-    try:
-        body, _ = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
-    except BodyTooLarge:
-        raise RegistrationTooLarge(
-            f"The registration request is larger than {MAX_BODY_BYTES // 1024} KiB; send only the metadata."
-        ) from None
+    too_large = f"The registration request is larger than {MAX_BODY_BYTES // 1024} KiB; send only the metadata."
+    body, _ = await read_body(request.scope, request.receive, MAX_BODY_BYTES, lambda: RegistrationTooLarge(too_large))
     return body
 
 

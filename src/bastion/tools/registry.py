@@ -24,6 +24,10 @@ ToolHandler = Callable[[ToolContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 TOOL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
+class ToolError(Exception):
+    """A call the tool cannot carry out; the message tells the caller (an AI model) how to fix the call."""
+
+
 class ToolCategory(StrEnum):
     READ = "read"
     WRITE = "write"
@@ -37,10 +41,6 @@ class RiskLevel(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
-
-
-class ToolError(Exception):
-    """A call the tool cannot carry out; the message tells the caller (an AI model) how to fix the call."""
 
 
 @dataclass(frozen=True)
