@@ -11,7 +11,8 @@ import httpx2
 from sqlalchemy import select
 
 from bastion import connections, credentials
-from bastion.oauth import scopes as scope_rules
+from bastion import scopes as scope_rules
+from bastion.oauth.authorization_request import AuthorizationRequest
 from bastion.oauth.codes import issue_code
 from bastion.oauth.pkce import s256
 from bastion.services import Services
@@ -65,11 +66,17 @@ async def make_code(
             session,
             services.clock(),
             ttl_seconds=server_settings.auth_code_ttl_seconds,
+            request=AuthorizationRequest(
+                client_id=party.client_id,
+                redirect_uri=redirect_uri,
+                state=None,
+                code_challenge=challenge,
+                resource=resource,
+                scopes=scopes,
+                prompt=frozenset(),
+            ),
             connection_id=party.client.connection.id,
             user_id=party.user.id,
-            redirect_uri=redirect_uri,
-            code_challenge=challenge,
-            resource=resource,
             scopes=scopes,
         )
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.applications import Starlette
-from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
@@ -18,11 +16,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bastion.clock import Clock, utcnow
 from bastion.config import Settings
 from bastion.console.routes import console_routes
+from bastion.http_util import BodyTooLarge, read_body
 from bastion.mcp.endpoint import McpEndpoint
 from bastion.metrics import metrics_endpoint
+from bastion.oauth.authorize import BrowserSignIn
 from bastion.oauth.routes import oauth_routes
 from bastion.services import CONSOLE_DIR, Services, build_services
 from bastion.store.db import upgrade_database
+from bastion.tools.catalog import default_registry
+from bastion.web_session import LOGIN_PATH, csrf_ok, current_visitor
 
 # RFC 6749 §10.13 / RFC 9700 §4.16: pages that take a person's decision must never be framed.
 SECURITY_HEADERS = [
@@ -71,25 +73,26 @@ class LimitBodySize:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.streamed_limit = RequestBodyLimitMiddleware(app, MAX_FORM_BODY_BYTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or path.startswith("/mcp") or path in SELF_LIMITING_PATHS:
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_FORM_BODY_BYTES:
+        try:
+            _, receive = await read_body(scope, receive, MAX_FORM_BODY_BYTES)
+        except BodyTooLarge:
             too_large = f"The request body is larger than {MAX_FORM_BODY_BYTES // 1024} KiB; nothing was changed."
             await PlainTextResponse(too_large, status_code=413)(scope, receive, send)
             return
-        # Bodies sent without a length are cut off while they stream in.
-        await self.streamed_limit(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services | None = None) -> Starlette:
     services = services or build_services(settings, clock)
-    mcp = McpEndpoint(services)
+    mcp = McpEndpoint(services, default_registry())
+    # The console's sign-in, lent to the authorization endpoint: the OAuth core knows no cookie or account.
+    sign_in = BrowserSignIn(current_visitor=current_visitor, csrf_ok=csrf_ok, login_path=LOGIN_PATH)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -111,7 +114,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
         Route("/favicon.ico", favicon, methods=["GET"]),
         Route("/metrics", metrics_endpoint(services), methods=["GET"]),
         *mcp.routes(),
-        *oauth_routes(services),
+        *oauth_routes(services, sign_in),
         *console_routes(services),
         Mount("/static", app=StaticFiles(directory=str(CONSOLE_DIR / "static")), name="static"),
     ]

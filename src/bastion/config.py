@@ -26,6 +26,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """Validated once by ``from_env`` and passed to ``create_app``; nothing changes it afterwards."""
+
     home: Path
     database_url: str
     public_url: str

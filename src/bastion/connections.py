@@ -13,15 +13,15 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
+from bastion import scopes as scope_rules
 from bastion.credentials import Prefix
 from bastion.governance.audit import record
-from bastion.oauth import scopes as scope_rules
+from bastion.oauth.client_metadata import MAX_NAME_LENGTH
 from bastion.oauth.redirect_uris import check_redirect_uris
 from bastion.store.models import Connection, User
 from bastion.store.repositories import Connections, Consents, Tokens, Users
 
 ClientType = Literal["confidential", "public"]
-MAX_NAME_LENGTH = 120
 MAX_NOTES_LENGTH = 4000
 
 

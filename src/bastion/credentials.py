@@ -9,7 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bastion.store.models import Token
 
 
 class Prefix(StrEnum):
@@ -53,3 +58,23 @@ def visible_prefix(credential: str) -> str:
         if credential.startswith(prefix):
             return credential[: len(prefix) + VISIBLE_PREFIX_CHARS]
     return credential[:VISIBLE_PREFIX_CHARS]
+
+
+class TokenProblem(StrEnum):
+    """Why a stored token can no longer be used; the value is the word the audit log records."""
+
+    REVOKED = "revoked_token"
+    EXPIRED = "expired_token"
+    WRONG_RESOURCE = "wrong_resource"
+
+
+def token_problem(token: Token, now: datetime, resource_url: str) -> TokenProblem | None:
+    """The one rule for "is this token live" (/mcp, introspection, the refresh grant); None while it is."""
+    if token.revoked_at is not None:
+        return TokenProblem.REVOKED
+    if token.expires_at <= now:
+        return TokenProblem.EXPIRED
+    # RFC 8707 §2 / MCP authorization: a token is only good at the resource it was issued for (its audience).
+    if token.resource != resource_url:
+        return TokenProblem.WRONG_RESOURCE
+    return None

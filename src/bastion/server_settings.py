@@ -8,6 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+# What /mcp answers while mcp_enabled is off; the Server Settings page shows it next to the switch.
+SWITCHED_OFF_MESSAGE = (
+    "Bastion's MCP access is switched off by an administrator (Server Settings ▸ MCP access). "
+    "Try again later or contact your administrator."
+)
+
 
 class SettingRejected(ValueError):
     """A value is out of bounds or of the wrong kind; the message says what is accepted."""
@@ -103,22 +109,26 @@ SETTING_SPECS: dict[str, SettingSpec] = {
 }
 
 
+def _default(key: str) -> Any:
+    return SETTING_SPECS[key].default
+
+
 @dataclass(frozen=True)
 class ServerSettings:
-    """A snapshot of every runtime setting, read at the start of a request."""
+    """A snapshot of every runtime setting, read at the start of a request; defaults come from the specs."""
 
-    mcp_enabled: bool = True
-    access_token_ttl_seconds: int = HOUR
-    refresh_token_ttl_seconds: int = 30 * DAY
-    refresh_grace_seconds: int = 30
-    auth_code_ttl_seconds: int = 10 * MINUTE
-    dynamic_registration_enabled: bool = True
-    unused_registration_days: int = 7
-    idle_after_seconds: int = 7 * DAY
-    rate_limit_per_minute: int = 120
-    rate_limit_per_day: int = 20_000
-    log_payloads: bool = False
-    audit_retention_days: int = 365
+    mcp_enabled: bool = _default("mcp_enabled")
+    access_token_ttl_seconds: int = _default("access_token_ttl_seconds")
+    refresh_token_ttl_seconds: int = _default("refresh_token_ttl_seconds")
+    refresh_grace_seconds: int = _default("refresh_grace_seconds")
+    auth_code_ttl_seconds: int = _default("auth_code_ttl_seconds")
+    dynamic_registration_enabled: bool = _default("dynamic_registration_enabled")
+    unused_registration_days: int = _default("unused_registration_days")
+    idle_after_seconds: int = _default("idle_after_seconds")
+    rate_limit_per_minute: int = _default("rate_limit_per_minute")
+    rate_limit_per_day: int = _default("rate_limit_per_day")
+    log_payloads: bool = _default("log_payloads")
+    audit_retention_days: int = _default("audit_retention_days")
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> ServerSettings:

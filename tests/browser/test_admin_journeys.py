@@ -9,7 +9,7 @@ import re
 import httpx2
 from playwright.async_api import Browser, Page, expect
 
-from bastion.mcp.errors import SWITCHED_OFF_MESSAGE
+from bastion.server_settings import SWITCHED_OFF_MESSAGE
 from tests.browser.conftest import Person, add_user, screenshot, sign_in
 from tests.e2e.server import BastionProcess
 from tests.mcp.helpers import STREAMABLE_HEADERS, bearer, initialize_request

@@ -9,8 +9,7 @@ import pytest
 
 from bastion.connections import revoke_connection
 from bastion.console.admin_settings import FORM_FIELDS, SETTING_GROUPS, describe_seconds, submitted_settings
-from bastion.mcp.errors import SWITCHED_OFF_MESSAGE
-from bastion.server_settings import SETTING_SPECS
+from bastion.server_settings import SETTING_SPECS, SWITCHED_OFF_MESSAGE
 from bastion.store.repositories import Connections, StoredSettings
 from tests.console.test_accounts_pages import hidden, sign_in
 from tests.factories import make_api_key, make_oauth_client, make_user

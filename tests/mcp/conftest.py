@@ -19,4 +19,4 @@ def registry() -> ToolRegistry:
 @pytest.fixture(autouse=True)
 def serve_test_tools(monkeypatch: pytest.MonkeyPatch, registry: ToolRegistry) -> None:
     """Runs before the app is built, so its McpEndpoint serves ``registry``."""
-    monkeypatch.setattr("bastion.mcp.endpoint.default_registry", lambda: registry)
+    monkeypatch.setattr("bastion.app.default_registry", lambda: registry)

@@ -16,8 +16,8 @@ from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy import select
 
 from bastion import accounts, credentials
+from bastion import scopes as scope_rules
 from bastion.credentials import Prefix
-from bastion.oauth import scopes as scope_rules
 from bastion.services import Services
 from bastion.store.models import AuditEvent, Connection, Token, User
 from bastion.store.repositories import Tokens

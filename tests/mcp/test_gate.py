@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from mcp_types import INVALID_REQUEST
 
 from bastion import connections, credentials
-from bastion.mcp.errors import SWITCHED_OFF_MESSAGE, UnsupportedProtocolVersion
+from bastion.mcp.errors import UnsupportedProtocolVersion
 from bastion.mcp.gate import called_tools, check_protocol_version
+from bastion.server_settings import SWITCHED_OFF_MESSAGE
 from bastion.store.models import Connection, User
 from bastion.store.repositories import StoredSettings, Tokens, Users
 from tests.factories import make_api_key, make_oauth_client
@@ -105,7 +107,14 @@ async def test_a_token_of_a_revoked_connection_is_refused(client, services):
     async with services.transaction() as session:
         connection = await session.get(Connection, issued.connection.id)
         connection.revoked_at = services.clock()  # revoked, tokens left alive: the connection check alone refuses
-    assert_invalid_token(await post_mcp(client, initialize_request(), token=token), "has been revoked")
+
+    response = await post_mcp(client, initialize_request(), token=token)
+
+    # Not the access token's own "has been revoked": the refusal names the connection, and says what to ask for.
+    assert_invalid_token(response, "The connection this credential belongs to has been revoked")
+    assert "Ask your administrator to reactivate it" in response.json()["error_description"]
+    [rejected] = await audit_events(services, "mcp.rejected")
+    assert rejected.detail["reason"] == "connection_revoked"
 
 
 async def test_a_token_of_a_deactivated_user_is_refused(client, services):
@@ -183,7 +192,13 @@ async def test_a_read_only_oauth_token_is_stepped_up_for_a_write_tool_too(client
     token = await oauth_token(services, scopes="mcp:read")
     response = await post_mcp(client, tool_call_request("set_note", {"text": "hi"}), token=token)
     assert response.status_code == 403
-    assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
+    challenge = response.headers["www-authenticate"]
+    assert 'error="insufficient_scope"' in challenge
+    assert 'scope="mcp:read mcp:write"' in challenge
+    assert response.json()["error"] == "insufficient_scope"
+    description = response.json()["error_description"]
+    assert "The tool set_note needs the scope mcp:write, but this credential has only mcp:read" in description
+    assert "Sign in again granting mcp:read mcp:write" in description
 
 
 async def test_an_unsupported_protocol_version_header_is_answered_400_naming_the_supported_ones(client, services):
@@ -250,12 +265,16 @@ async def test_a_request_without_any_credential_is_not_audited(client, services)
     assert await audit_events(services, "mcp.rejected") == []
 
 
-async def test_a_body_larger_than_the_limit_is_refused_before_anything_else(client, services, monkeypatch):
+async def test_a_body_larger_than_the_limit_is_refused_before_the_credential_is_checked(client, services, monkeypatch):
     monkeypatch.setattr("bastion.mcp.gate.DEFAULT_MAX_REQUEST_BODY_SIZE", 1000)
-    key = (await make_api_key(services, await make_member(services))).secret
-    response = await post_mcp(client, tool_call_request("set_note", {"text": "x" * 2000}), token=key)
+
+    # An unknown token would be a 401 (and an audit entry) had the credential been looked at first.
+    response = await post_mcp(client, tool_call_request("set_note", {"text": "x" * 2000}), token="bst_at_unknown")
+
     assert response.status_code == 413
-    assert "larger than 1000 bytes" in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == INVALID_REQUEST
+    assert response.json()["error"]["message"] == ("The request body is larger than 1000 bytes; send smaller requests.")
+    assert await audit_events(services, "mcp.rejected") == []
 
 
 async def test_a_failure_while_checking_the_credential_is_a_json_500_not_a_bare_one(client, services, monkeypatch):

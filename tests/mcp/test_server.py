@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from bastion.mcp.server import AUDIT_TEXT_LIMIT, audit_payload, build_server, run_tool, to_mcp_tool
+from bastion.mcp.server import AUDIT_TEXT_LIMIT, audit_payload, build_server, run_tool, server_port, to_mcp_tool
 from bastion.store.repositories import StoredSettings
 from bastion.tools.context import ConnectionSummary, Principal, ToolContext, UserSummary
 from bastion.tools.registry import ToolError
@@ -113,7 +113,7 @@ async def test_payloads_are_audited_when_payload_logging_is_on(app, services):
 
 
 def tool_context(services, scopes: tuple[str, ...]) -> ToolContext:
-    return ToolContext(principal(scopes), services, "2025-11-25")
+    return ToolContext(principal(scopes), server_port(services), "2025-11-25")
 
 
 async def test_the_dispatcher_itself_refuses_a_tool_the_credential_lacks_the_scope_for(services):

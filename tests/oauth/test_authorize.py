@@ -4,7 +4,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import update
 
-from bastion.oauth.authorize import AuthorizationRefused, check_authorization_request, with_query
+from bastion.oauth.authorization_request import AuthorizationRefused, check_authorization_request
+from bastion.oauth.authorize import with_query
 from bastion.oauth.errors import InvalidScope
 from bastion.store.models import AuthorizationCode, Connection, Consent
 from tests.factories import PASSWORD, make_oauth_client, make_user

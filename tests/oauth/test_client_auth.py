@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import update
 
 from bastion import connections, credentials
-from bastion.oauth.back_channel import Form
 from bastion.oauth.client_auth import parse_basic_authorization, read_client_credentials
 from bastion.oauth.errors import InvalidClient, InvalidRequest
+from bastion.oauth.parameters import Form
 from bastion.store.models import Connection
 from tests.factories import make_api_key, make_user
 from tests.token_flows import (

@@ -1,3 +1,4 @@
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -5,8 +6,9 @@ from sqlalchemy import select, update
 from starlette.requests import Request
 
 from bastion import credentials
+from bastion.oauth.client_metadata import check_client_metadata
 from bastion.oauth.errors import InvalidClientMetadata, InvalidRedirectUri
-from bastion.oauth.register import RegistrationTooLarge, check_client_metadata, read_body
+from bastion.oauth.register import RegistrationTooLarge, read_registration
 from bastion.store.models import Connection, Token
 from bastion.store.repositories import StoredSettings
 from tests.oauth.authorization_helpers import audit_events
@@ -263,7 +265,7 @@ async def test_the_handler_refuses_an_oversized_body_streamed_without_a_length()
     request = Request({"type": "http", "method": "POST", "headers": [], "path": "/oauth/register"}, receive)
 
     with pytest.raises(RegistrationTooLarge, match="larger than 64 KiB") as refused:
-        await read_body(request)
+        await read_registration(request)
     assert (refused.value.error, refused.value.status_code) == ("invalid_client_metadata", 413)
 
 
@@ -274,6 +276,31 @@ async def test_a_refused_registration_is_audited_and_stores_nothing(client, serv
     assert event.detail["error"] == "invalid_redirect_uri"
     assert event.client_ip == "127.0.0.1"
     assert await audit_events(services, "client.registered") == []
+    assert await all_connections(services) == []
+
+
+async def test_a_refused_registration_is_still_answered_when_its_audit_entry_cannot_be_written(
+    client, services, monkeypatch
+):
+    opened = services.transaction
+    transactions = 0
+
+    @asynccontextmanager
+    async def audit_write_fails():
+        nonlocal transactions
+        transactions += 1
+        if transactions > 1:  # the first is the request's own; the second would write the audit entry
+            raise OSError("disk full")
+        async with opened() as session:
+            yield session
+
+    monkeypatch.setattr(services, "transaction", audit_write_fails)
+
+    response = await register(client, redirect_uris=["http://evil.example.com/cb"])
+
+    assert_refused(response, 400, "invalid_redirect_uri", "http://evil.example.com/cb")
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert transactions == 2
 
 
 async def test_registration_can_be_switched_off(client, services):

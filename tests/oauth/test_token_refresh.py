@@ -65,7 +65,16 @@ async def test_each_new_refresh_token_gets_the_full_refresh_lifetime(services, c
 async def test_a_public_client_refreshes_with_its_client_id_only(services, client):
     party = await make_party(services, client_type="public")
     first = await sign_in(services, client, party)
-    assert (await refresh(client, party, first["refresh_token"])).status_code == 200
+
+    response = await refresh(client, party, first["refresh_token"])
+
+    assert response.status_code == 200, response.text
+    second = response.json()
+    assert second["token_type"] == "Bearer" and second["scope"] == "mcp:read mcp:write"
+    assert second["refresh_token"].startswith("bst_rt_") and second["refresh_token"] != first["refresh_token"]
+    assert (await stored_token(services, first["refresh_token"])).rotated_at is not None
+    [refreshed] = await audit_events(services, "token.refreshed")
+    assert refreshed.connection_id == party.client.connection.id
 
 
 async def test_a_narrower_scope_narrows_the_access_token_but_not_the_refresh_token(services, client):

@@ -17,8 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from bastion.console.pages import ConsolePages, field
 from bastion.console.paths import SETTINGS_PATH
 from bastion.console.refusals import Refusal
-from bastion.mcp.errors import SWITCHED_OFF_MESSAGE
-from bastion.server_settings import SETTING_SPECS, ServerSettings, SettingSpec
+from bastion.server_settings import SETTING_SPECS, SWITCHED_OFF_MESSAGE, ServerSettings, SettingSpec
 from bastion.settings_changes import SettingsRejected, apply_settings
 from bastion.store.repositories import AuditLog, Connections, Tokens
 

@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from bastion import connection_wording
+from bastion import scopes as scope_rules
 from bastion.console.listing import ListFilters, page_numbers
 from bastion.console.paths import CONNECTIONS_PATH
 from bastion.governance.connection_status import ConnectionStatus, connection_status
-from bastion.oauth import scopes as scope_rules
 from bastion.setup_snippets import snippets_as_text
 from bastion.store.models import Connection
 

@@ -15,8 +15,7 @@ from typing import Any
 from bastion import credentials
 from bastion.connections import ClientType
 from bastion.credentials import Prefix
-from bastion.oauth.redirect_uris import RedirectUriRejected, check_redirect_uri
-from bastion.oauth.register import MAX_REDIRECT_URIS
+from bastion.oauth.redirect_uris import MAX_REDIRECT_URIS, RedirectUriRejected, check_redirect_uri
 
 CLIENT_TYPES: tuple[ClientType, ...] = ("confidential", "public")
 PENDING_PURPOSE = "bastion connect wizard v1"

@@ -11,11 +11,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
+from bastion import scopes as scope_rules
 from bastion.config import Settings
-from bastion.credentials import Prefix
+from bastion.credentials import Prefix, TokenProblem, token_problem
+from bastion.http_util import split_authorization
 from bastion.mcp.errors import InvalidToken, MissingCredential
-from bastion.oauth import scopes as scope_rules
-from bastion.store.models import Connection, User
+from bastion.store.models import Connection, Token, User
 from bastion.store.repositories import Connections, Tokens, Users
 from bastion.tools.context import ConnectionSummary, CredentialKind, Principal, UserSummary
 
@@ -26,11 +27,11 @@ def bearer_token(authorization: str | None) -> str | None:
     RFC 7235 §2.1: the scheme name is case-insensitive. Any other scheme, or an empty token,
     is a credential we cannot use, so it is refused as an invalid token rather than ignored.
     """
-    if authorization is None or not authorization.strip():
+    parsed = split_authorization(authorization)
+    if parsed is None:
         return None
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    scheme, token = parsed
+    if scheme != "bearer" or not token:
         raise InvalidToken(
             "The Authorization header must be 'Bearer <token>', with an access token from the authorization "
             "server or a Bastion API key (bst_ak_...)."
@@ -62,31 +63,25 @@ async def _authenticate_access_token(session: AsyncSession, now: datetime, token
             "The access token is not known to this server. Sign in again to get a new one.", reason="unknown_token"
         )
     ids = {"connection_id": stored.connection_id, "user_id": stored.user_id}
-    if stored.revoked_at is not None:
-        raise InvalidToken(
-            "The access token has been revoked. Sign in again to get a new one.", reason="revoked_token", **ids
-        )
-    if stored.expires_at <= now:
-        raise InvalidToken(
-            "The access token has expired. Use your refresh token at the token endpoint, or sign in again.",
-            reason="expired_token",
-            **ids,
-        )
-    # RFC 8707 / MCP authorization: a token is only good at the resource it was issued for (its audience).
-    if stored.resource != settings.resource_url:
-        raise InvalidToken(
-            f"The access token was issued for another resource ({stored.resource}). Ask the authorization "
-            f"server for a token with resource={settings.resource_url}.",
-            reason="wrong_resource",
-            **ids,
-        )
+    problem = token_problem(stored, now, settings.resource_url)
+    if problem is not None:
+        raise InvalidToken(_access_token_problem(problem, stored, settings), reason=problem.value, **ids)
     connection = await _usable_connection(session, stored.connection_id, ids)
     user = await _active_user(session, stored.user_id or connection.user_id, ids)
     # The connection's scopes are a ceiling: narrowing them takes effect on tokens already issued.
-    granted = scope_rules.normalize(
-        set(scope_rules.parse_scope(stored.scopes)) & set(scope_rules.parse_scope(connection.scopes))
-    )
+    granted = scope_rules.intersect(stored.scopes, connection.scopes)
     return _principal("oauth", connection, user, granted, stored.expires_at, stored.resource)
+
+
+def _access_token_problem(problem: TokenProblem, stored: Token, settings: Settings) -> str:
+    if problem is TokenProblem.REVOKED:
+        return "The access token has been revoked. Sign in again to get a new one."
+    if problem is TokenProblem.EXPIRED:
+        return "The access token has expired. Use your refresh token at the token endpoint, or sign in again."
+    return (
+        f"The access token was issued for another resource ({stored.resource}). Ask the authorization "
+        f"server for a token with resource={settings.resource_url}."
+    )
 
 
 async def _authenticate_api_key(session: AsyncSession, key: str, settings: Settings) -> Principal:

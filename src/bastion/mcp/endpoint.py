@@ -10,14 +10,13 @@ from bastion.mcp.origins import transport_security_settings
 from bastion.mcp.resource_metadata import protected_resource_metadata_endpoint
 from bastion.mcp.server import build_server
 from bastion.services import Services
-from bastion.tools.catalog import default_registry
 from bastion.tools.registry import ToolRegistry
 
 
 class McpEndpoint:
-    def __init__(self, services: Services, registry: ToolRegistry | None = None) -> None:
+    def __init__(self, services: Services, registry: ToolRegistry) -> None:
         self.services = services
-        self.registry = registry if registry is not None else default_registry()
+        self.registry = registry
         self.server = build_server(services, self.registry)
         self.security = transport_security_settings(services.settings)
         # Built once; the app lifespan enters session_manager.run(). Stateful, so 2025-11-25 clients get

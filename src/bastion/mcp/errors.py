@@ -14,16 +14,12 @@ from typing import Any
 from mcp_types import INVALID_REQUEST, UNSUPPORTED_PROTOCOL_VERSION
 from starlette.responses import Response
 
+from bastion import scopes as scope_rules
 from bastion.config import Settings
-from bastion.oauth import scopes as scope_rules
+from bastion.server_settings import SWITCHED_OFF_MESSAGE
 
 # JSON-RPC 2.0 §5.1 leaves -32000..-32099 to the implementation: the master switch is off.
 ACCESS_SWITCHED_OFF = -32050
-
-SWITCHED_OFF_MESSAGE = (
-    "Bastion's MCP access is switched off by an administrator (Server Settings ▸ MCP access). "
-    "Try again later or contact your administrator."
-)
 
 # RFC 6750 §3: error_description may only hold %x20-21 / %x23-5B / %x5D-7E (no quote, no backslash, ASCII).
 _NOT_ALLOWED_IN_CHALLENGE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
@@ -109,6 +105,12 @@ class OriginNotAllowed(McpRefusal):
     # MCP Streamable HTTP §Security: "If the Origin header is present and invalid, servers MUST respond 403".
     status_code = 403
     reason = "origin_not_allowed"
+
+
+class RequestTooLarge(McpRefusal):
+    status_code = 413
+    reason = "body_too_large"
+    audited = False
 
 
 class UnsupportedProtocolVersion(McpRefusal):

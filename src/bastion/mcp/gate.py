@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,19 +23,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from bastion import scopes as scope_rules
 from bastion.governance.audit import record
-from bastion.http_util import client_ip
+from bastion.http_util import Cors, client_ip, read_body
 from bastion.mcp.auth import authenticate_bearer, bearer_token
 from bastion.mcp.errors import (
     AccessSwitchedOff,
     InsufficientScope,
     McpRefusal,
+    RequestTooLarge,
     UnsupportedProtocolVersion,
     jsonrpc_error_response,
 )
 from bastion.mcp.origins import check_host_and_origin
 from bastion.mcp.server import McpUser
-from bastion.oauth import scopes as scope_rules
 from bastion.services import Services
 from bastion.store.repositories import Connections
 from bastion.tools.context import Principal
@@ -45,12 +45,6 @@ from bastion.tools.registry import ToolRegistry
 logger = logging.getLogger("bastion.mcp")
 
 SUPPORTED_PROTOCOL_VERSIONS = [*HANDSHAKE_PROTOCOL_VERSIONS, *MODERN_PROTOCOL_VERSIONS]
-
-
-class BodyTooLarge(McpRefusal):
-    status_code = 413
-    reason = "body_too_large"
-    audited = False
 
 
 def check_protocol_version(requested: str | None) -> None:
@@ -75,6 +69,12 @@ def called_tools(body: bytes) -> list[str]:
     return names
 
 
+async def read_request_body(scope: Scope, receive: Receive) -> tuple[bytes, Receive]:
+    limit = DEFAULT_MAX_REQUEST_BODY_SIZE
+    too_large = f"The request body is larger than {limit} bytes; send smaller requests."
+    return await read_body(scope, receive, limit, lambda: RequestTooLarge(too_large))
+
+
 def check_tool_scopes(tool_names: Iterable[str], registry: ToolRegistry, principal: Principal) -> None:
     """RFC 6750 §3.1 / MCP authorization (scope challenge): name every scope a call needs, so the client can step up."""
     for name in tool_names:
@@ -91,57 +91,35 @@ def check_tool_scopes(tool_names: Iterable[str], registry: ToolRegistry, princip
             )
 
 
-async def read_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
-    """Read the whole request body (at most ``limit`` bytes) and give back a ``receive`` that replays it."""
-    body = bytearray()
-    trailing: list[Message] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            trailing.append(message)
-            break
-        body.extend(message.get("body", b""))
-        if len(body) > limit:
-            raise BodyTooLarge(f"The request body is larger than {limit} bytes; send smaller requests.")
-        if not message.get("more_body", False):
-            break
-    replay: deque[Message] = deque([{"type": "http.request", "body": bytes(body), "more_body": False}, *trailing])
-
-    async def replaying_receive() -> Message:
-        return replay.popleft() if replay else await receive()
-
-    return bytes(body), replaying_receive
-
-
-CORS_REQUEST_HEADERS = (
-    "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID"
+# Pages on an allowed origin (MCP Inspector's direct mode) read challenges and session ids too.
+MCP_CORS = Cors(
+    "GET, POST, DELETE, OPTIONS",
+    request_headers=(
+        "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID"
+    ),
+    exposed_headers="Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate",
 )
-CORS_EXPOSED_HEADERS = "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate"
 
 
 def with_cors_headers(send: Send, origin: str) -> Send:
+    extra = [
+        (name.lower().encode(), value.encode("latin-1")) for name, value in MCP_CORS.response_headers(origin).items()
+    ]
+
     async def send_with_cors(message: Message) -> None:
         if message["type"] == "http.response.start":
-            extra = [
-                (b"access-control-allow-origin", origin.encode("latin-1")),
-                (b"access-control-expose-headers", CORS_EXPOSED_HEADERS.encode()),
-                (b"vary", b"Origin"),
-            ]
             message = {**message, "headers": [*message.get("headers", []), *extra]}
         await send(message)
 
     return send_with_cors
 
 
-def cors_preflight_response(origin: str | None) -> Response:
+def preflight_response(origin: str | None) -> Response:
     """Fetch §4.8 preflight: no credential is needed to ask what a later request may send."""
-    headers = {"Allow": "GET, POST, DELETE, OPTIONS"}
+    headers = {"Allow": MCP_CORS.methods}
     if origin:
-        headers |= {
-            "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-            "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
-            "Access-Control-Max-Age": "86400",
-        }
+        # Access-Control-Allow-Origin itself is added by with_cors_headers, like on every answer to that page.
+        headers |= MCP_CORS.preflight_headers()
     return Response(status_code=204, headers=headers)
 
 
@@ -171,26 +149,17 @@ class McpGate:
                 # clients such as MCP Inspector's direct mode), challenges and session ids included.
                 send = with_cors_headers(send, origin)
             if request.method == "OPTIONS":
-                await cors_preflight_response(origin)(scope, receive, send)
+                await preflight_response(origin)(scope, receive, send)
                 return
             check_protocol_version(request.headers.get(MCP_PROTOCOL_VERSION_HEADER))
             token = bearer_token(request.headers.get("authorization"))
             tool_names: list[str] = []
             if request.method == "POST":
-                body, receive = await read_body(receive, DEFAULT_MAX_REQUEST_BODY_SIZE)
+                body, receive = await read_request_body(scope, receive)
                 tool_names = called_tools(body)
             principal = await self.admit(token, tool_names)
-        except McpRefusal as refusal:
-            if refusal.audited:
-                await self.audit_refusal(request, refusal)
-            await refusal.response(settings)(scope, receive, send)
-            return
-        except Exception:
-            logger.exception("could not admit an MCP request")
-            response = jsonrpc_error_response(
-                500, INTERNAL_ERROR, "The server could not check this request's credential; try again shortly."
-            )
-            await response(scope, receive, send)
+        except Exception as exc:
+            await (await self.refusal(request, exc))(scope, receive, send)
             return
         assert token is not None  # admit() refuses a request without one
         scope["user"] = McpUser(principal, token, settings.issuer)
@@ -209,21 +178,32 @@ class McpGate:
             await Connections(session).record_use(principal.connection.id, now)
         return principal
 
+    async def refusal(self, request: Request, exc: Exception) -> Response:
+        """The one refusal path of /mcp: audit it in a transaction of its own, then answer in its wire format."""
+        if not isinstance(exc, McpRefusal):
+            logger.exception("could not admit an MCP request", exc_info=exc)
+            return jsonrpc_error_response(
+                500, INTERNAL_ERROR, "The server could not check this request's credential; try again shortly."
+            )
+        if exc.audited:
+            try:
+                await self.audit_refusal(request, exc)
+            except Exception:
+                # The refusal is still answered; a lost audit entry is logged rather than turned into a 500.
+                logger.exception("could not audit a refused MCP request")
+        return exc.response(self.services.settings)
+
     async def audit_refusal(self, request: Request, refusal: McpRefusal) -> None:
         detail: dict[str, Any] = {"reason": refusal.reason, "status": refusal.status_code, "method": request.method}
         if isinstance(refusal, InsufficientScope):
             detail["needed_scope"] = refusal.needed
-        try:
-            async with self.services.transaction() as session:
-                await record(
-                    session,
-                    "mcp.rejected",
-                    self.services.clock(),
-                    connection_id=refusal.connection_id,
-                    user_id=refusal.user_id,
-                    client_ip=client_ip(request, self.services.settings.trusted_proxies),
-                    **detail,
-                )
-        except Exception:
-            # The refusal is still answered; a lost audit entry is logged rather than turned into a 500.
-            logger.exception("could not audit a refused MCP request")
+        async with self.services.transaction() as session:
+            await record(
+                session,
+                "mcp.rejected",
+                self.services.clock(),
+                connection_id=refusal.connection_id,
+                user_id=refusal.user_id,
+                client_ip=client_ip(request, self.services.settings.trusted_proxies),
+                **detail,
+            )

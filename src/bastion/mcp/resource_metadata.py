@@ -8,9 +8,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bastion import scopes as scope_rules
 from bastion.config import Settings
-from bastion.http_util import CORS_HEADERS, cors_preflight_response
-from bastion.oauth import scopes as scope_rules
+from bastion.http_util import DISCOVERY_CORS
 
 
 def protected_resource_metadata(settings: Settings) -> dict[str, Any]:
@@ -31,8 +31,7 @@ def protected_resource_metadata_endpoint(settings: Settings) -> Callable[[Reques
 
     async def endpoint(request: Request) -> Response:
         if request.method == "OPTIONS":
-            # RFC 9728 §3: public, unauthenticated, readable from any web origin.
-            return cors_preflight_response("GET, OPTIONS")
-        return JSONResponse(document, headers=CORS_HEADERS)
+            return DISCOVERY_CORS.preflight()
+        return DISCOVERY_CORS.allow(JSONResponse(document))
 
     return endpoint

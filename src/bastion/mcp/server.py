@@ -24,7 +24,7 @@ from bastion import __version__
 from bastion.governance.audit import record
 from bastion.http_util import client_ip
 from bastion.services import Services
-from bastion.tools.context import Principal, ToolContext
+from bastion.tools.context import Principal, ServerPort, ToolContext
 from bastion.tools.registry import ToolError, ToolRegistry, ToolSpec
 
 logger = logging.getLogger("bastion.mcp")
@@ -84,7 +84,7 @@ def to_mcp_tool(spec: ToolSpec) -> types.Tool:
             idempotent_hint=spec.hints.idempotent,
             open_world_hint=spec.hints.open_world,
         ),
-        meta={"bastion/category": spec.category.value, "bastion/risk": spec.risk.value},
+        _meta={"bastion/category": spec.category.value, "bastion/risk": spec.risk.value},
     )
 
 
@@ -128,7 +128,18 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any]) 
     return ToolOutcome(result, None, output)
 
 
+def server_port(services: Services) -> ServerPort:
+    return ServerPort(
+        clock=services.clock,
+        resource_url=services.settings.resource_url,
+        transaction=services.transaction,
+        read_settings=services.server_settings,
+    )
+
+
 def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
+    port = server_port(services)
+
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
@@ -153,7 +164,7 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
             raise MCPError(INVALID_PARAMS, message)
         arguments = params.arguments or {}
         started = time.perf_counter()
-        outcome = await run_tool(spec, ToolContext(principal, services, ctx.protocol_version), arguments)
+        outcome = await run_tool(spec, ToolContext(principal, port, ctx.protocol_version), arguments)
         duration_ms = round((time.perf_counter() - started) * 1000)
         await audit_tool_call(services, ctx, principal, spec.name, arguments, outcome, duration_ms)
         return outcome.result

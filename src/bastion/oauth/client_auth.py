@@ -18,8 +18,9 @@ from urllib.parse import unquote_plus
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
-from bastion.oauth.back_channel import Form
+from bastion.http_util import split_authorization
 from bastion.oauth.errors import InvalidClient, InvalidRequest
+from bastion.oauth.parameters import Form
 from bastion.store.models import Connection
 from bastion.store.repositories import Connections
 
@@ -37,14 +38,14 @@ class ClientCredentials:
 
 def parse_basic_authorization(header: str) -> tuple[str, str]:
     """Client id and secret from ``Authorization: Basic ...``, each form-urlencoded (RFC 6749 §2.3.1)."""
-    scheme, _, encoded = header.strip().partition(" ")
-    if scheme.lower() != "basic":
+    scheme, encoded = split_authorization(header) or ("", "")
+    if scheme != "basic":
         raise InvalidClient(
             "The Authorization header must use the Basic scheme with the client ID and secret (RFC 6749 §2.3.1); "
             "public clients leave it out and send client_id in the body."
         )
     try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         raise InvalidClient("The Basic credentials are not valid base64 of 'client_id:client_secret'.") from None
     raw_id, separator, raw_secret = decoded.partition(":")

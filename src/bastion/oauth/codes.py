@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
 from bastion.credentials import Prefix
+from bastion.oauth.authorization_request import AuthorizationRequest
 from bastion.store.models import AuthorizationCode
 from bastion.store.repositories import AuthorizationCodes
 
@@ -17,23 +18,25 @@ async def issue_code(
     now: datetime,
     *,
     ttl_seconds: int,
+    request: AuthorizationRequest,
     connection_id: int,
     user_id: int,
-    redirect_uri: str,
-    code_challenge: str,
-    resource: str,
     scopes: str,
 ) -> str:
-    """Mint a code and store only its digest; returns the code to put in the redirect, once."""
+    """Mint a code for ``request`` and store only its digest; returns the code to put in the redirect, once.
+
+    ``scopes`` is what the person granted: all of ``request.scopes``, or fewer (read only).
+    """
     code = credentials.new_credential(Prefix.AUTHORIZATION_CODE)
     await AuthorizationCodes(session).add(
         AuthorizationCode(
             digest=credentials.digest(code),
             connection_id=connection_id,
             user_id=user_id,
-            redirect_uri=redirect_uri,
-            code_challenge=code_challenge,
-            resource=resource,
+            # What the token request must repeat or respect (OAuth 2.1 §4.1.3, RFC 7636 §4.6, RFC 8707 §2).
+            redirect_uri=request.redirect_uri,
+            code_challenge=request.code_challenge,
+            resource=request.resource,
             scopes=scopes,
             created_at=now,
             expires_at=now + timedelta(seconds=ttl_seconds),

@@ -7,18 +7,18 @@ the host the browser will be sent back to is what the person should judge the cl
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from bastion import scopes as scope_rules
 from bastion.http_util import NO_STORE_HEADERS
-from bastion.oauth import scopes as scope_rules
 from bastion.oauth.errors import InvalidRequest, OAuthError
 from bastion.oauth.redirect_uris import is_loopback
-from bastion.store.models import Connection
-from bastion.web_session import Visitor
+from bastion.store.models import Connection, User
 
 ACCESS_FULL = "full"
 ACCESS_READ = "read"
@@ -29,6 +29,16 @@ ERROR_HEADINGS = {
     "access_denied": "Access was not allowed",
 }
 DEFAULT_ERROR_HEADING = "This sign-in request cannot be completed"
+
+
+class SignedInPerson(Protocol):
+    """The person signed in at the browser, as the console's sign-in knows them."""
+
+    @property
+    def user(self) -> User: ...
+
+    @property
+    def csrf_token(self) -> str: ...
 
 
 def needs_consent(asked_scopes: str, remembered_scopes: str | None, prompt: Collection[str]) -> bool:
@@ -43,7 +53,7 @@ def scopes_for_choice(grantable: str, access: str | None) -> str:
     if access in (None, "", ACCESS_FULL):
         return grantable
     if access == ACCESS_READ:
-        return scope_rules.normalize({scope_rules.READ} & set(scope_rules.parse_scope(grantable)))
+        return scope_rules.intersect(scope_rules.READ, grantable)
     raise InvalidRequest(f"access must be {ACCESS_FULL!r} or {ACCESS_READ!r}; go back and pick one of the choices.")
 
 
@@ -64,7 +74,7 @@ def consent_page(
     request: Request,
     *,
     connection: Connection,
-    visitor: Visitor,
+    person: SignedInPerson,
     redirect_uri: str,
     grantable_scopes: str,
     carried_fields: Sequence[tuple[str, str]],
@@ -78,9 +88,9 @@ def consent_page(
         "scope_description": describe_scopes(grantable_scopes),
         "offers_write": scope_rules.WRITE in scope_rules.parse_scope(grantable_scopes),
         "hidden_fields": list(carried_fields),
-        "csrf_token": visitor.csrf_token,
-        "user_login": visitor.user.login,
-        "user_name": visitor.user.name if visitor.user.name != visitor.user.login else "",
+        "csrf_token": person.csrf_token,
+        "user_login": person.user.login,
+        "user_name": person.user.name if person.user.name != person.user.login else "",
         "logout_path": LOGOUT_PATH,
         "return_to": return_to,
     }

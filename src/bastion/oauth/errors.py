@@ -1,7 +1,7 @@
 """One error hierarchy for the OAuth endpoints, rendered in one place.
 
-Each error carries its protocol code (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8707 §2, RFC 7009 §2.2.1),
-an HTTP status and a sentence that tells the caller how to fix the request.
+Each error carries its protocol code (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8707 §2, OpenID Connect
+Core §3.1.2.6), an HTTP status and a sentence that tells the caller how to fix the request.
 """
 
 from __future__ import annotations
@@ -78,13 +78,16 @@ class InvalidClientMetadata(OAuthError):
     error = "invalid_client_metadata"
 
 
-class UnsupportedTokenType(OAuthError):
-    error = "unsupported_token_type"
+class LoginRequired(OAuthError):
+    """OpenID Connect Core §3.1.2.6: prompt=none, and nobody is signed in."""
+
+    error = "login_required"
 
 
-class TemporarilyUnavailable(OAuthError):
-    error = "temporarily_unavailable"
-    status_code = 503
+class ConsentRequired(OAuthError):
+    """OpenID Connect Core §3.1.2.6: prompt=none, and the person has not allowed this client yet."""
+
+    error = "consent_required"
 
 
 class SlowDown(OAuthError):

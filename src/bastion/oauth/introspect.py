@@ -8,23 +8,24 @@ may introspect any token. Public clients have nothing to authenticate with and a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bastion import credentials
 from bastion.config import Settings
-from bastion.http_util import NO_STORE_HEADERS, client_ip
-from bastion.oauth.back_channel import Form, read_form, record_refusal
+from bastion.credentials import token_problem
+from bastion.http_util import NO_STORE_HEADERS, split_authorization
+from bastion.oauth.back_channel import back_channel_endpoint
 from bastion.oauth.client_auth import authenticate_client, read_client_credentials
-from bastion.oauth.errors import InvalidClient, OAuthError, error_response, unexpected_error_response
+from bastion.oauth.errors import InvalidClient
+from bastion.oauth.json_endpoint import Attempt, Handler
+from bastion.oauth.parameters import Form
 from bastion.services import Services
-from bastion.store.models import Connection, Token
+from bastion.store.models import Connection
 from bastion.store.repositories import Connections, Tokens, Users
 
 INACTIVE: dict[str, Any] = {"active": False}
@@ -38,12 +39,17 @@ class Introspector:
     sees_every_token: bool
 
 
-async def authenticate_introspector(session: AsyncSession, authorization: str | None, form: Form) -> Introspector:
-    scheme, _, value = (authorization or "").strip().partition(" ")
-    if scheme.lower() == "bearer":
-        return Introspector(await authenticate_admin_api_key(session, value.strip()), sees_every_token=True)
+async def authenticate_introspector(
+    session: AsyncSession, attempt: Attempt, authorization: str | None, form: Form
+) -> Introspector:
+    scheme, credential = split_authorization(authorization) or ("", "")
+    if scheme == "bearer":
+        connection = await authenticate_admin_api_key(session, credential)
+        attempt.connection_id = connection.id
+        return Introspector(connection, sees_every_token=True)
     presented = read_client_credentials(authorization, form)
     client = await authenticate_client(session, presented)
+    attempt.connection_id = client.id
     if presented.secret is None:
         raise InvalidClient(
             "Introspection is for confidential clients: authenticate with the client secret (RFC 7662 §2.1). "
@@ -70,19 +76,14 @@ async def authenticate_admin_api_key(session: AsyncSession, api_key: str) -> Con
     return connection
 
 
-def is_live(token: Token, now: datetime, resource_url: str) -> bool:
-    if token.revoked_at is not None or token.expires_at <= now:
-        return False
-    if token.kind == "refresh":
-        return token.rotated_at is None
-    return token.resource == resource_url
-
-
 async def introspect_token(
     session: AsyncSession, now: datetime, settings: Settings, *, caller: Introspector, token: str
 ) -> dict[str, Any]:
     found = await Tokens(session).by_digest(credentials.digest(token))
-    if found is None or not is_live(found, now, settings.resource_url):
+    if found is None or token_problem(found, now, settings.resource_url) is not None:
+        return INACTIVE
+    # RFC 9700 §4.14.2: a rotated refresh token is spent; its grace retry is the refresh grant's business.
+    if found.kind == "refresh" and found.rotated_at is not None:
         return INACTIVE
     # RFC 7662 §4: telling a client about other clients' tokens would help whoever stole one.
     if not caller.sees_every_token and found.connection_id != caller.connection.id:
@@ -110,33 +111,11 @@ async def introspect_token(
     return answer
 
 
-def introspection_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
-    async def introspect(request: Request) -> Response:
-        now = services.clock()
-        ip = client_ip(request, services.settings.trusted_proxies)
-        form: Form | None = None
-        # Kept as a plain int: after a rollback the ORM object is expired and cannot be read.
-        connection_id: int | None = None
-        try:
-            form = await read_form(request)
-            async with services.transaction() as session:
-                caller = await authenticate_introspector(session, request.headers.get("authorization"), form)
-                connection_id = caller.connection.id
-                token = form.require("token", "send the token to introspect (RFC 7662 §2.1).")
-                answer = await introspect_token(session, now, services.settings, caller=caller, token=token)
-            return JSONResponse(answer, headers=NO_STORE_HEADERS)
-        except OAuthError as exc:
-            await record_refusal(
-                services,
-                exc,
-                now,
-                endpoint="introspect",
-                client_ip=ip,
-                connection_id=connection_id,
-                client_id=form.get("client_id") if form else None,
-            )
-            return error_response(exc)
-        except Exception as exc:
-            return unexpected_error_response(exc)
+def introspection_endpoint(services: Services) -> Handler:
+    async def answer(session: AsyncSession, attempt: Attempt, caller: Introspector, form: Form) -> Response:
+        token = form.require("token", "send the token to introspect (RFC 7662 §2.1).")
+        body = await introspect_token(session, attempt.now, services.settings, caller=caller, token=token)
+        return JSONResponse(body, headers=NO_STORE_HEADERS)
 
-    return introspect
+    # RFC 7662 §2.1: the callers are confidential clients and administrators' scripts, never a web page: no CORS.
+    return back_channel_endpoint(services, "introspect", authenticate_introspector, answer, cors=None)

@@ -7,17 +7,15 @@ left to /mcp, where the token is actually spent.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bastion import credentials
+from bastion import scopes as scope_rules
 from bastion.credentials import Prefix
 from bastion.governance.audit import record
-from bastion.oauth import scopes as scope_rules
 from bastion.oauth.errors import InvalidScope
-from bastion.server_settings import ServerSettings
+from bastion.oauth.grants.request import GrantContext
 from bastion.store.models import Connection, Token
 from bastion.store.repositories import Tokens
 
@@ -33,8 +31,7 @@ def new_family_id() -> str:
 
 def within_connection(scopes: str, connection: Connection) -> str:
     """Scopes of a grant, cut down to what the connection may have now (an administrator may have narrowed it)."""
-    kept = set(scope_rules.parse_scope(scopes)) & set(scope_rules.parse_scope(connection.scopes))
-    granted = scope_rules.normalize(kept)
+    granted = scope_rules.intersect(scopes, connection.scopes)
     if not granted:
         raise InvalidScope(
             f"This connection may only be granted {connection.scopes!r}; nothing of {scopes!r} is left. "
@@ -44,11 +41,8 @@ def within_connection(scopes: str, connection: Connection) -> str:
 
 
 async def issue_tokens(
-    session: AsyncSession,
-    now: datetime,
-    server_settings: ServerSettings,
+    grant: GrantContext,
     *,
-    connection: Connection,
     user_id: int | None,
     scopes: str,
     resource: str,
@@ -57,30 +51,34 @@ async def issue_tokens(
     family_id: str | None = None,
     refresh_scopes: str | None = None,
     replaces: Token | None = None,
-    client_ip: str | None = None,
 ) -> dict[str, Any]:
     """Store a new access token (and refresh token) and return the token response.
 
     ``refresh_scopes`` keeps a rotated refresh token's scope identical to the one it replaces even when
     the access token was narrowed (RFC 6749 §6); ``replaces`` is the refresh token being rotated.
     """
+    session, now, server_settings, connection = grant.session, grant.now, grant.server_settings, grant.client
     tokens = Tokens(session)
-    family_id = family_id or new_family_id()
-    access_token = credentials.new_credential(Prefix.ACCESS_TOKEN)
-    await tokens.add(
-        Token(
-            kind="access",
-            digest=credentials.digest(access_token),
-            connection_id=connection.id,
-            user_id=user_id,
-            scopes=scopes,
-            resource=resource,
-            family_id=family_id,
-            code_id=code_id,
-            created_at=now,
-            expires_at=now + timedelta(seconds=server_settings.access_token_ttl_seconds),
+    family = family_id or new_family_id()
+    # Everything the access and refresh tokens of one grant share.
+    owner = {"connection_id": connection.id, "user_id": user_id, "family_id": family, "code_id": code_id}
+
+    async def mint(kind: str, prefix: Prefix, token_scopes: str, ttl_seconds: int) -> tuple[str, Token]:
+        value = credentials.new_credential(prefix)
+        stored = await tokens.add(
+            Token(
+                kind=kind,
+                digest=credentials.digest(value),
+                scopes=token_scopes,
+                resource=resource,
+                created_at=now,
+                expires_at=now + timedelta(seconds=ttl_seconds),
+                **owner,
+            )
         )
-    )
+        return value, stored
+
+    access_token, _ = await mint("access", Prefix.ACCESS_TOKEN, scopes, server_settings.access_token_ttl_seconds)
     response: dict[str, Any] = {
         "access_token": access_token,
         "token_type": "Bearer",
@@ -88,21 +86,9 @@ async def issue_tokens(
         "scope": scopes,
     }
     if grant_type in REFRESHABLE_GRANTS:
-        refresh_token = credentials.new_credential(Prefix.REFRESH_TOKEN)
-        stored = await tokens.add(
-            Token(
-                kind="refresh",
-                digest=credentials.digest(refresh_token),
-                connection_id=connection.id,
-                user_id=user_id,
-                scopes=refresh_scopes or scopes,
-                resource=resource,
-                family_id=family_id,
-                code_id=code_id,
-                created_at=now,
-                # Each rotation gets the full lifetime: the setting is how long a client may stay away.
-                expires_at=now + timedelta(seconds=server_settings.refresh_token_ttl_seconds),
-            )
+        # Each rotation gets the full lifetime: the setting is how long a client may stay away.
+        refresh_token, stored = await mint(
+            "refresh", Prefix.REFRESH_TOKEN, refresh_scopes or scopes, server_settings.refresh_token_ttl_seconds
         )
         if replaces is not None:
             await tokens.link_successor(replaces.id, stored.id)
@@ -113,9 +99,9 @@ async def issue_tokens(
         now,
         connection_id=connection.id,
         user_id=user_id,
-        client_ip=client_ip,
+        client_ip=grant.client_ip,
         grant_type=grant_type,
         scopes=scopes,
-        family_id=family_id,
+        family_id=family,
     )
     return response

@@ -1,20 +1,16 @@
-"""RFC 8414 authorization server metadata: how clients discover every endpoint and what each accepts.
-
-Also holds the CORS answer shared by the endpoints browser-based clients (MCP Inspector, web apps)
-call from a page: discovery and dynamic registration.
-"""
+"""RFC 8414 authorization server metadata: how clients discover every endpoint and what each accepts."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bastion.config import Settings
-from bastion.http_util import CORS_HEADERS, cors_preflight_response
-from bastion.oauth.scopes import AUTHORIZATION_SERVER_SCOPES
+from bastion.http_util import DISCOVERY_CORS
+from bastion.oauth.json_endpoint import Attempt, Handler, json_endpoint
+from bastion.scopes import AUTHORIZATION_SERVER_SCOPES
 from bastion.server_settings import ServerSettings
 from bastion.services import Services
 
@@ -24,8 +20,6 @@ REGISTRATION_PATH = "/oauth/register"
 REVOCATION_PATH = "/oauth/revoke"
 INTROSPECTION_PATH = "/oauth/introspect"
 SERVICE_DOCUMENTATION_PATH = "/console"
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def authorization_server_metadata(settings: Settings, server_settings: ServerSettings) -> dict[str, Any]:
@@ -67,11 +61,9 @@ def authorization_server_metadata(settings: Settings, server_settings: ServerSet
 
 
 def authorization_server_metadata_endpoint(services: Services) -> Handler:
-    async def handle(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return cors_preflight_response("GET, OPTIONS")
+    async def answer(_request: Request, _attempt: Attempt) -> Response:
         async with services.transaction() as session:
             server_settings = await services.server_settings(session)
-        return JSONResponse(authorization_server_metadata(services.settings, server_settings), headers=CORS_HEADERS)
+        return JSONResponse(authorization_server_metadata(services.settings, server_settings))
 
-    return handle
+    return json_endpoint(services, answer, cors=DISCOVERY_CORS)

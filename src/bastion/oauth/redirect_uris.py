@@ -10,6 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 MAX_REDIRECT_URI_LENGTH = 2000
+# How many redirect URIs one client may have, registered by itself or by a person in the console.
+MAX_REDIRECT_URIS = 20
 
 
 class RedirectUriRejected(ValueError):

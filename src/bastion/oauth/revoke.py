@@ -18,8 +18,9 @@ from starlette.responses import Response
 from bastion import credentials
 from bastion.governance.audit import record
 from bastion.http_util import NO_STORE_HEADERS
-from bastion.oauth.back_channel import Form
-from bastion.oauth.client_endpoint import client_authenticated_endpoint
+from bastion.oauth.back_channel import authenticate_oauth_client, back_channel_endpoint
+from bastion.oauth.json_endpoint import Attempt
+from bastion.oauth.parameters import Form
 from bastion.services import Services
 from bastion.store.models import Connection
 from bastion.store.repositories import Tokens
@@ -55,10 +56,10 @@ async def revoke_token(
 
 
 def revocation_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
-    async def answer(session: AsyncSession, now: datetime, client: Connection, form: Form, ip: str | None) -> Response:
+    async def answer(session: AsyncSession, attempt: Attempt, client: Connection, form: Form) -> Response:
         token = form.require("token", "send the access or refresh token to revoke (RFC 7009 §2.1).")
-        await revoke_token(session, now, client=client, token=token, client_ip=ip)
+        await revoke_token(session, attempt.now, client=client, token=token, client_ip=attempt.client_ip)
         # RFC 7009 §2.2: 200 whether or not there was anything to revoke; the body is ignored.
         return Response(status_code=200, headers=NO_STORE_HEADERS)
 
-    return client_authenticated_endpoint(services, "revoke", answer)
+    return back_channel_endpoint(services, "revoke", authenticate_oauth_client, answer)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.routing import BaseRoute, Route
 
-from bastion.oauth.authorize import authorization_endpoint
+from bastion.oauth.authorize import BrowserSignIn, authorization_endpoint
 from bastion.oauth.introspect import introspection_endpoint
 from bastion.oauth.metadata import authorization_server_metadata_endpoint
 from bastion.oauth.register import registration_endpoint
@@ -13,9 +15,9 @@ from bastion.oauth.token import token_endpoint
 from bastion.services import Services
 
 
-def oauth_routes(services: Services) -> list[BaseRoute]:
+def oauth_routes(services: Services, sign_in: BrowserSignIn[Any]) -> list[BaseRoute]:
     token = token_endpoint(services)
-    authorize = authorization_endpoint(services)
+    authorize = authorization_endpoint(services, sign_in)
     register = registration_endpoint(services)
     return [
         Route(

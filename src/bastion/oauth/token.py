@@ -3,37 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bastion.http_util import NO_STORE_HEADERS
-from bastion.oauth.back_channel import Form
-from bastion.oauth.client_endpoint import client_authenticated_endpoint
+from bastion.oauth.back_channel import authenticate_oauth_client, back_channel_endpoint
 from bastion.oauth.errors import UnsupportedGrantType
 from bastion.oauth.grants.authorization_code import AuthorizationCodeRequest, exchange_authorization_code
 from bastion.oauth.grants.client_credentials import ClientCredentialsRequest, grant_client_credentials
 from bastion.oauth.grants.refresh_token import RefreshTokenRequest, rotate_refresh_token
-from bastion.server_settings import ServerSettings
+from bastion.oauth.grants.request import GrantContext
+from bastion.oauth.json_endpoint import Attempt
+from bastion.oauth.parameters import Form
 from bastion.services import Services
 from bastion.store.models import Connection
 
-
-class Grant(Protocol):
-    def __call__(
-        self,
-        session: AsyncSession,
-        now: datetime,
-        server_settings: ServerSettings,
-        *,
-        client: Connection,
-        request: Any,
-        resource_url: str,
-        client_ip: str | None,
-    ) -> Awaitable[dict[str, Any]]: ...
+# A grant: (its context, its typed request) → the token response.
+Grant = Callable[[GrantContext, Any], Awaitable[dict[str, Any]]]
 
 
 # grant_type → (its typed request, read from the form; the rule that answers it).
@@ -54,21 +43,25 @@ def choose_grant(form: Form) -> tuple[Callable[[Form], Any], Grant]:
 
 
 def token_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
-    async def answer(session: AsyncSession, now: datetime, client: Connection, form: Form, ip: str | None) -> Response:
+    async def answer(session: AsyncSession, attempt: Attempt, client: Connection, form: Form) -> Response:
         read_request, grant = choose_grant(form)
-        body = await grant(
+        context = GrantContext(
             session,
-            now,
+            attempt.now,
             await services.server_settings(session),
-            client=client,
-            request=read_request(form),
-            resource_url=services.settings.resource_url,
-            client_ip=ip,
+            client,
+            services.settings.resource_url,
+            attempt.client_ip,
         )
+        body = await grant(context, read_request(form))
         services.count("oauth_tokens_issued")
         # RFC 6749 §5.1: token responses must not be cached.
         return JSONResponse(body, headers=NO_STORE_HEADERS)
 
-    return client_authenticated_endpoint(
-        services, "token", answer, lambda form: {"grant_type": (form.get("grant_type") or "")[:64]}
+    return back_channel_endpoint(
+        services,
+        "token",
+        authenticate_oauth_client,
+        answer,
+        refusal_detail=lambda form: {"grant_type": (form.get("grant_type") or "")[:64]},
     )

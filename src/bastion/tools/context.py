@@ -2,18 +2,22 @@
 
 Both hold plain values copied out of the request's (already committed) transaction, so a tool
 never touches a database object that belongs to another session; a tool that needs the store
-opens its own short transaction through ``services.transaction()``.
+opens its own short transaction through ``ctx.server.transaction()``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bastion.services import Services
+from bastion.clock import Clock
+from bastion.server_settings import ServerSettings
 
 CredentialKind = Literal["oauth", "api_key"]
 
@@ -61,11 +65,21 @@ def protocol_era(protocol_version: str) -> str:
 
 
 @dataclass(frozen=True)
+class ServerPort:
+    """The part of the server a tool may use, and nothing else (no secrets, no engine, no templates)."""
+
+    clock: Clock
+    resource_url: str  # this server's MCP endpoint, the audience of its tokens (RFC 8707)
+    transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+    read_settings: Callable[[AsyncSession], Awaitable[ServerSettings]]
+
+
+@dataclass(frozen=True)
 class ToolContext:
     """What a tool handler receives besides its arguments."""
 
     principal: Principal
-    services: Services
+    server: ServerPort
     protocol_version: str
 
     @property
@@ -73,4 +87,4 @@ class ToolContext:
         return protocol_era(self.protocol_version)
 
     def now(self) -> datetime:
-        return self.services.clock()
+        return self.server.clock()

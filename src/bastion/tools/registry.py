@@ -15,13 +15,17 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from bastion.oauth import scopes as scope_rules
+from bastion import scopes as scope_rules
 from bastion.tools.context import ToolContext
 
 ToolHandler = Callable[[ToolContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 # MCP 2025-11-25 "Tool names" (SEP-986): 1-128 ASCII letters, digits, "_", "-" and ".".
 TOOL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+class ToolError(Exception):
+    """A call the tool cannot carry out; the message tells the caller (an AI model) how to fix the call."""
 
 
 class ToolCategory(StrEnum):
@@ -37,10 +41,6 @@ class RiskLevel(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
-
-
-class ToolError(Exception):
-    """A call the tool cannot carry out; the message tells the caller (an AI model) how to fix the call."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bastion.oauth import scopes as scope_rules
+from bastion import scopes as scope_rules
 from bastion.tools.context import ToolContext
 from bastion.tools.registry import RiskLevel, ToolCategory, ToolHints, ToolSpec
 
@@ -68,7 +68,7 @@ async def whoami(ctx: ToolContext, _arguments: dict[str, Any]) -> dict[str, Any]
             "expires_at": principal.expires_at.isoformat() if principal.expires_at else None,
         },
         "protocol": {"version": ctx.protocol_version, "era": ctx.protocol_era},
-        "resource": ctx.services.settings.resource_url,
+        "resource": ctx.server.resource_url,
     }
 
 

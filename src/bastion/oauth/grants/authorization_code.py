@@ -9,58 +9,39 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
-from bastion.governance.audit import record
-from bastion.oauth.back_channel import Form
 from bastion.oauth.errors import InvalidGrant
 from bastion.oauth.grants.replay import ReplayDetected
+from bastion.oauth.grants.request import GrantContext, GrantRequest, required
 from bastion.oauth.issuance import issue_tokens, new_family_id, within_connection
 from bastion.oauth.pkce import verify_pkce
 from bastion.oauth.resource import check_resource
-from bastion.server_settings import ServerSettings
 from bastion.store.models import AuthorizationCode, Connection
 from bastion.store.repositories import AuthorizationCodes, Tokens, Users
 
 
 @dataclass(frozen=True)
-class AuthorizationCodeRequest:
-    code: str
-    redirect_uri: str
-    code_verifier: str | None
-    resources: tuple[str, ...]
-
-    @classmethod
-    def from_form(cls, form: Form) -> AuthorizationCodeRequest:
-        return cls(
-            code=form.require("code", "send the code your redirect URI received."),
-            redirect_uri=form.require("redirect_uri", "send the same redirect_uri as in the authorization request."),
-            code_verifier=form.get("code_verifier"),
-            resources=form.resources,
-        )
+class AuthorizationCodeRequest(GrantRequest):
+    code: str = required("send the code your redirect URI received.")
+    redirect_uri: str = required("send the same redirect_uri as in the authorization request.")
+    code_verifier: str | None = None
 
 
 class CodeReplayed(ReplayDetected):
     """RFC 6749 §4.1.2: a code used twice is refused, and every token issued from it is revoked."""
 
+    event = "code.reused"
+
     def __init__(self, code: AuthorizationCode) -> None:
         super().__init__(
             "This authorization code was already used. Codes are single-use, so every token issued from it "
-            "has been revoked; start a new authorization."
+            "has been revoked; start a new authorization.",
+            connection_id=code.connection_id,
+            user_id=code.user_id,
         )
         self.code_id = code.id
-        self.connection_id = code.connection_id
-        self.user_id = code.user_id
 
-    async def contain(self, session: AsyncSession, now: datetime, *, client_ip: str | None) -> None:
-        revoked = await Tokens(session).revoke_issued_from_code(self.code_id, now)
-        await record(
-            session,
-            "code.reused",
-            now,
-            connection_id=self.connection_id,
-            user_id=self.user_id,
-            client_ip=client_ip,
-            tokens_revoked=revoked,
-        )
+    async def revoke_reachable(self, session: AsyncSession, now: datetime) -> dict[str, Any] | None:
+        return {"tokens_revoked": await Tokens(session).revoke_issued_from_code(self.code_id, now)}
 
 
 def check_code(
@@ -83,18 +64,10 @@ def check_code(
         raise InvalidGrant(f"This authorization code was issued for the resource {code.resource!r}, not {resource!r}.")
 
 
-async def exchange_authorization_code(
-    session: AsyncSession,
-    now: datetime,
-    server_settings: ServerSettings,
-    *,
-    client: Connection,
-    request: AuthorizationCodeRequest,
-    resource_url: str,
-    client_ip: str | None,
-) -> dict[str, Any]:
+async def exchange_authorization_code(grant: GrantContext, request: AuthorizationCodeRequest) -> dict[str, Any]:
+    session, now, client = grant.session, grant.now, grant.client
     # RFC 8707 §2 (and OAUTH.md): a foreign resource is refused before the code is looked at, so it stays usable.
-    resource = check_resource(list(request.resources), resource_url)
+    resource = check_resource(list(request.resources), grant.resource_url)
     codes = AuthorizationCodes(session)
     code = await codes.by_digest(credentials.digest(request.code))
     if code is None:
@@ -109,15 +82,11 @@ async def exchange_authorization_code(
     if not await codes.consume(code.id, now):
         raise CodeReplayed(code)
     return await issue_tokens(
-        session,
-        now,
-        server_settings,
-        connection=client,
+        grant,
         user_id=user.id,
         scopes=scopes,
         resource=resource,
         grant_type="authorization_code",
         code_id=code.id,
         family_id=new_family_id(),
-        client_ip=client_ip,
     )

@@ -8,29 +8,20 @@ No refresh token (RFC 6749 §4.4.3): the client simply asks again with its secre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bastion.oauth import scopes as scope_rules
-from bastion.oauth.back_channel import Form
+from bastion import scopes as scope_rules
 from bastion.oauth.errors import UnauthorizedClient
+from bastion.oauth.grants.request import GrantContext, GrantRequest
 from bastion.oauth.issuance import issue_tokens, new_family_id
 from bastion.oauth.resource import check_resource
-from bastion.server_settings import ServerSettings
 from bastion.store.models import Connection
 from bastion.store.repositories import Users
 
 
 @dataclass(frozen=True)
-class ClientCredentialsRequest:
-    scope: str | None
-    resources: tuple[str, ...]
-
-    @classmethod
-    def from_form(cls, form: Form) -> ClientCredentialsRequest:
-        return cls(scope=form.get("scope"), resources=form.resources)
+class ClientCredentialsRequest(GrantRequest):
+    scope: str | None = None
 
 
 def check_client_credentials_allowed(client: Connection) -> int:
@@ -48,32 +39,20 @@ def check_client_credentials_allowed(client: Connection) -> int:
     return client.user_id
 
 
-async def grant_client_credentials(
-    session: AsyncSession,
-    now: datetime,
-    server_settings: ServerSettings,
-    *,
-    client: Connection,
-    request: ClientCredentialsRequest,
-    resource_url: str,
-    client_ip: str | None,
-) -> dict[str, Any]:
-    resource = check_resource(list(request.resources), resource_url)
+async def grant_client_credentials(grant: GrantContext, request: ClientCredentialsRequest) -> dict[str, Any]:
+    session, client = grant.session, grant.client
+    resource = check_resource(list(request.resources), grant.resource_url)
     owner = await Users(session).get(check_client_credentials_allowed(client))
     if owner is None or not owner.active:
         raise UnauthorizedClient(
             "The user this client acts as has been deactivated. Ask an administrator to set another owner."
         )
     return await issue_tokens(
-        session,
-        now,
-        server_settings,
-        connection=client,
+        grant,
         user_id=owner.id,
         # Lenient like every grant: unknown values dropped, nothing known asked means all the connection allows.
         scopes=scope_rules.grantable_scopes(request.scope, client.scopes),
         resource=resource,
         grant_type="client_credentials",
         family_id=new_family_id(),
-        client_ip=client_ip,
     )

@@ -18,75 +18,56 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import credentials
-from bastion.governance.audit import record
-from bastion.oauth import scopes as scope_rules
-from bastion.oauth.back_channel import Form
+from bastion import scopes as scope_rules
+from bastion.credentials import TokenProblem, token_problem
 from bastion.oauth.errors import InvalidGrant, InvalidScope
 from bastion.oauth.grants.replay import ReplayDetected
+from bastion.oauth.grants.request import GrantContext, GrantRequest, required
 from bastion.oauth.issuance import issue_tokens, within_connection
 from bastion.oauth.resource import check_resource
-from bastion.server_settings import ServerSettings
 from bastion.store.models import Connection, Token
 from bastion.store.repositories import Tokens, Users
 
 
 @dataclass(frozen=True)
-class RefreshTokenRequest:
-    refresh_token: str
-    scope: str | None
-    resources: tuple[str, ...]
-
-    @classmethod
-    def from_form(cls, form: Form) -> RefreshTokenRequest:
-        return cls(
-            refresh_token=form.require("refresh_token", "send the refresh token of your last token response."),
-            scope=form.get("scope"),
-            resources=form.resources,
-        )
+class RefreshTokenRequest(GrantRequest):
+    refresh_token: str = required("send the refresh token of your last token response.")
+    scope: str | None = None
 
 
 class RefreshTokenReused(ReplayDetected):
     """RFC 9700 §4.14.2: a refresh token that may be in two hands revokes its whole family."""
 
+    event = "token.reused"
+
     def __init__(self, token: Token, description: str | None = None) -> None:
         super().__init__(
             description
             or "This refresh token was already used. As it may have been stolen, every token of this sign-in "
-            "has been revoked; sign in again."
+            "has been revoked; sign in again.",
+            connection_id=token.connection_id,
+            user_id=token.user_id,
         )
         self.family_id = token.family_id
-        self.connection_id = token.connection_id
-        self.user_id = token.user_id
 
-    async def contain(self, session: AsyncSession, now: datetime, *, client_ip: str | None) -> None:
+    async def revoke_reachable(self, session: AsyncSession, now: datetime) -> dict[str, Any] | None:
         revoked = await Tokens(session).revoke_family(self.family_id, now)
-        if revoked:
-            await record(
-                session,
-                "token.reused",
-                now,
-                connection_id=self.connection_id,
-                user_id=self.user_id,
-                client_ip=client_ip,
-                family_id=self.family_id,
-                tokens_revoked=revoked,
-            )
+        # Nothing left alive (the family was revoked already): nothing new to record.
+        return {"family_id": self.family_id, "tokens_revoked": revoked} if revoked else None
 
 
 def narrow_scopes(requested: str | None, granted: str) -> str:
     """RFC 6749 §6: a refresh may ask for the granted scopes or fewer; unknown values are dropped, none = same."""
-    asked = {scope for scope in scope_rules.parse_scope(requested) if scope in scope_rules.MCP_SCOPES}
+    asked = scope_rules.normalize(scope_rules.parse_scope(requested))
     if not asked:
         return granted
-    if scope_rules.WRITE in asked:
-        asked.add(scope_rules.READ)
-    beyond = asked - set(scope_rules.parse_scope(granted))
+    beyond = set(scope_rules.parse_scope(asked)) - set(scope_rules.parse_scope(granted))
     if beyond:
         raise InvalidScope(
             f"This refresh token was granted {granted!r}; a refresh may only ask for those scopes or fewer, "
             f"not {' '.join(sorted(beyond))!r}. Leave scope out to keep them, or sign in again to get more."
         )
-    return scope_rules.normalize(asked)
+    return asked
 
 
 def check_refresh_token(token: Token | None, client: Connection, resource: str, now: datetime) -> Token:
@@ -94,18 +75,19 @@ def check_refresh_token(token: Token | None, client: Connection, resource: str, 
         raise InvalidGrant("The refresh token is not valid; send it exactly as received, or sign in again.")
     if token.connection_id != client.id:
         raise InvalidGrant("This refresh token was issued to another client.")
-    if token.resource != resource:
+    problem = token_problem(token, now, resource)
+    if problem is TokenProblem.REVOKED:
+        # Revoked while its family lives on only when a grace retry replaced it: its holder is then not
+        # the one who retried, so the family is contained too (nothing changes if it is all revoked).
+        raise RefreshTokenReused(token, "This refresh token has been revoked; sign in again.")
+    if problem is TokenProblem.EXPIRED:
+        raise InvalidGrant("The refresh token has expired; sign in again.")
+    if problem is TokenProblem.WRONG_RESOURCE:
         # The requested resource is ours (checked before), so this token's is not anymore (the public URL changed).
         raise InvalidGrant(
             f"This refresh token was issued for the resource {token.resource!r}, which is no longer served here; "
             "sign in again."
         )
-    if token.revoked_at is not None:
-        # Revoked while its family lives on only when a grace retry replaced it: its holder is then not
-        # the one who retried, so the family is contained too (nothing changes if it is all revoked).
-        raise RefreshTokenReused(token, "This refresh token has been revoked; sign in again.")
-    if token.expires_at <= now:
-        raise InvalidGrant("The refresh token has expired; sign in again.")
     return token
 
 
@@ -125,17 +107,9 @@ async def accept_grace_retry(tokens: Tokens, token: Token, now: datetime, grace_
     await tokens.revoke(successor.id, now)
 
 
-async def rotate_refresh_token(
-    session: AsyncSession,
-    now: datetime,
-    server_settings: ServerSettings,
-    *,
-    client: Connection,
-    request: RefreshTokenRequest,
-    resource_url: str,
-    client_ip: str | None,
-) -> dict[str, Any]:
-    resource = check_resource(list(request.resources), resource_url)
+async def rotate_refresh_token(grant: GrantContext, request: RefreshTokenRequest) -> dict[str, Any]:
+    session, now, client = grant.session, grant.now, grant.client
+    resource = check_resource(list(request.resources), grant.resource_url)
     tokens = Tokens(session)
     token = check_refresh_token(
         await tokens.by_digest(credentials.digest(request.refresh_token)), client, resource, now
@@ -148,16 +122,13 @@ async def rotate_refresh_token(
                 "This refresh token was just used by another request; use the tokens that request received."
             )
     else:
-        await accept_grace_retry(tokens, token, now, server_settings.refresh_grace_seconds)
+        await accept_grace_retry(tokens, token, now, grant.server_settings.refresh_grace_seconds)
     scopes = within_connection(narrow_scopes(request.scope, token.scopes), client)
     user = await Users(session).get(token.user_id) if token.user_id is not None else None
     if user is None or not user.active:
         raise InvalidGrant("The user of this sign-in has been deactivated; ask an administrator.")
     return await issue_tokens(
-        session,
-        now,
-        server_settings,
-        connection=client,
+        grant,
         user_id=user.id,
         scopes=scopes,
         refresh_scopes=within_connection(token.scopes, client),
@@ -166,5 +137,4 @@ async def rotate_refresh_token(
         code_id=token.code_id,
         family_id=token.family_id,
         replaces=token,
-        client_ip=client_ip,
     )

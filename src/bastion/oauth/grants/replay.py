@@ -9,13 +9,36 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bastion.governance.audit import record
 from bastion.oauth.errors import InvalidGrant
 
 
 class ReplayDetected(InvalidGrant, ABC):
+    event: ClassVar[str]  # the audit event of the containment, e.g. "code.reused"
+
+    def __init__(self, description: str, *, connection_id: int, user_id: int | None) -> None:
+        super().__init__(description)
+        # Plain values: the ORM objects they came from expire with the rolled-back request.
+        self.connection_id = connection_id
+        self.user_id = user_id
+
     @abstractmethod
+    async def revoke_reachable(self, session: AsyncSession, now: datetime) -> dict[str, Any] | None:
+        """Revoke what the replayed credential could still reach; the audit detail, or None for nothing to record."""
+
     async def contain(self, session: AsyncSession, now: datetime, *, client_ip: str | None) -> None:
-        """Revoke what the replayed credential could still reach, and record it."""
+        detail = await self.revoke_reachable(session, now)
+        if detail is not None:
+            await record(
+                session,
+                self.event,
+                now,
+                connection_id=self.connection_id,
+                user_id=self.user_id,
+                client_ip=client_ip,
+                **detail,
+            )

@@ -1,4 +1,8 @@
-"""Scopes: ``mcp:read`` and ``mcp:write`` (write includes read), parsed leniently as real clients need."""
+"""Scopes: ``mcp:read`` and ``mcp:write`` (write includes read), parsed leniently as real clients need.
+
+Shared by the authorization server (what a grant receives), /mcp (what a credential may call) and
+the tools (what each one requires), so it imports nothing of theirs.
+"""
 
 from __future__ import annotations
 
@@ -26,18 +30,18 @@ def normalize(scopes: list[str] | set[str] | tuple[str, ...]) -> str:
     return " ".join(s for s in MCP_SCOPES if s in wanted)
 
 
+def intersect(scopes: str, ceiling: str) -> str:
+    """What of ``scopes`` is also in ``ceiling``, in canonical form (e.g. a grant within its connection)."""
+    return normalize(set(parse_scope(scopes)) & set(parse_scope(ceiling)))
+
+
 def grantable_scopes(requested: str | None, allowed: str) -> str:
     """The scopes a grant receives: what was asked (unknown values dropped) within what the connection allows.
 
     Nothing known asked (absent, empty, ``offline_access``, ``claudeai``) means everything the connection allows.
     """
-    allowed_set = set(parse_scope(allowed))
-    asked = {s for s in parse_scope(requested) if s in MCP_SCOPES}
-    if WRITE in asked:
-        asked.add(READ)
-    if not asked:
-        return normalize(allowed_set)
-    return normalize(asked & allowed_set)
+    asked = normalize(parse_scope(requested))
+    return intersect(asked or allowed, allowed)
 
 
 def includes(granted: str, needed: str) -> bool:

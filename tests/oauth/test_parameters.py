@@ -1,9 +1,9 @@
-"""The form body shared by the token, revocation and introspection endpoints (oauth/back_channel.py)."""
+"""The form body shared by the token, revocation and introspection endpoints (oauth/parameters.py)."""
 
 import pytest
 
-from bastion.oauth.back_channel import parse_form
 from bastion.oauth.errors import InvalidRequest
+from bastion.oauth.parameters import parse_form
 
 
 def test_parameters_are_form_decoded():

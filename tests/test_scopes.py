@@ -1,6 +1,6 @@
 import pytest
 
-from bastion.oauth.scopes import FULL, READ, grantable_scopes, includes, parse_scope
+from bastion.scopes import FULL, READ, grantable_scopes, includes, parse_scope
 
 
 @pytest.mark.parametrize("raw", [None, "", "   ", "+offline_access", "claudeai", "offline_access claudeai"])
