@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from bastion.config import Settings
-from bastion.sealing import MAX_SEALED_LENGTH, SealBroken, SealExpired, SealTampered, seal, unseal
+from bastion.sealing import (
+    MAX_SEALED_LENGTH,
+    SealBroken,
+    SealExpired,
+    SealTampered,
+    open_secret,
+    seal,
+    seal_secret,
+    unseal,
+)
 
 PURPOSE = "bastion connect wizard v1"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -109,3 +118,11 @@ def test_a_value_sealed_in_the_future_beyond_clock_skew_is_refused(settings):
 def test_both_refusals_are_seal_broken_so_callers_can_catch_one_error(settings):
     assert issubclass(SealExpired, SealBroken) and issubclass(SealTampered, SealBroken)
     assert issubclass(SealBroken, ValueError)
+
+
+def test_a_secret_sealed_at_rest_opens_for_its_purpose_only_and_does_not_expire(settings):
+    sealed = seal_secret(settings, "odoo-api-key:user:7", "0123abcd", now=datetime(2001, 1, 1, tzinfo=UTC))
+    assert "0123abcd" not in sealed
+    assert open_secret(settings, "odoo-api-key:user:7", sealed) == "0123abcd"
+    with pytest.raises(SealTampered, match="was not sealed by this server for this form"):
+        open_secret(settings, "odoo-api-key:user:8", sealed)

@@ -100,3 +100,20 @@ def _describe(age: timedelta) -> str:
         minutes = seconds // 60
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     return f"{seconds} seconds"
+
+
+# Secrets kept at rest (an Odoo API key, a SQL password) never expire by age; they die with a new
+# BASTION_SECRET_KEY, after which their owner links them again.
+_AT_REST = timedelta(days=365 * 1000)
+
+
+def seal_secret(settings: Settings, purpose: str, secret: str, *, now: datetime | None = None) -> str:
+    """Encrypt a secret we must read back later; ``purpose`` names its owner (e.g. ``odoo-api-key:user:7``)
+    so a sealed value copied to another row does not open there."""
+    return seal(settings, purpose, {"secret": secret}, now=now)
+
+
+def open_secret(settings: Settings, purpose: str, sealed: str) -> str:
+    """The secret ``seal_secret`` sealed for ``purpose``; raises ``SealTampered`` when it cannot be opened
+    (another purpose, an edited value, or a changed ``BASTION_SECRET_KEY``)."""
+    return str(unseal(settings, purpose, sealed, _AT_REST)["secret"])

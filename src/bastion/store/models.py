@@ -193,3 +193,53 @@ class AuditEvent(Base):
     user_id: Mapped[int | None] = mapped_column(Integer)
     client_ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DataSourceConfig(Base):
+    """The one data source of this Bastion (a single row, id 1); absent means the embedded demo.
+
+    Secrets we must read back (a SQL password, the Odoo service account's API key) are sealed with
+    AES-GCM under a key derived from ``BASTION_SECRET_KEY`` (``bastion.sealing.seal_secret``); ``url``
+    never holds a password.
+    """
+
+    __tablename__ = "data_source"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "demo" | "sql" | "odoo"
+    url: Mapped[str] = mapped_column(Text, default="")  # SQLAlchemy URL without password, or Odoo's base URL
+    database: Mapped[str] = mapped_column(String(255), default="")  # the Odoo database
+    writable: Mapped[bool] = mapped_column(Boolean, default=False)  # SQL: the administrator allowed writes
+    # Odoo: "per_user" (each user links their own Odoo account) or "service" (one integration account)
+    mode: Mapped[str] = mapped_column(String(16), default="per_user")
+    protocol: Mapped[str] = mapped_column(String(16), default="auto")  # Odoo: "auto" | "json-2" | "json-rpc"
+    service_login: Mapped[str] = mapped_column(String(255), default="")
+    sealed_secret: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OdooLink(Base):
+    """A Bastion user's own Odoo account (per-user mode): every tool call of theirs runs as this Odoo user."""
+
+    __tablename__ = "odoo_links"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    odoo_login: Mapped[str] = mapped_column(String(255))
+    odoo_uid: Mapped[int | None] = mapped_column(Integer)
+    sealed_api_key: Mapped[str] = mapped_column(Text)
+    # "linked" (verified against Odoo) | "rejected" (Odoo refused the key since: revoked or expired)
+    state: Mapped[str] = mapped_column(String(16), default="linked")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ToolSwitch(Base):
+    """The catalog's global on/off switch of one tool; a tool without a row is active."""
+
+    __tablename__ = "tool_switches"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
