@@ -43,6 +43,14 @@ def source_errors() -> Iterator[None]:
         raise ToolError(str(error)) from error
 
 
+def refuse_on_read_only_connection(env: DataToolEnv, tool: str) -> None:
+    if env.read_only:
+        raise ToolError(
+            f"This connection is read-only, so {tool} is refused: it would change data. Read with search_records "
+            "instead, or ask the administrator to allow changes on this connection."
+        )
+
+
 def business_source(env: DataToolEnv, capability: Capability, what: str) -> BusinessSource:
     """The source as a ``BusinessSource`` offering ``capability``, or a sentence saying it cannot ``what``."""
     source = env.source

@@ -7,7 +7,7 @@ from typing import Any
 
 from bastion.sources.port import Capability, ModelDescription
 from bastion.tools.data.arguments import check_ids, check_known_values, resolve_fields
-from bastion.tools.data.env import DataToolEnv, source_errors
+from bastion.tools.data.env import DataToolEnv, refuse_on_read_only_connection, source_errors
 from bastion.tools.data.paging import jsonable
 from bastion.tools.data.previews import check_preview
 from bastion.tools.data.previews import preview_id as issue_preview
@@ -19,11 +19,7 @@ NOT_SHOWN = "(binary, not shown)"
 
 
 def check_writable(env: DataToolEnv, tool: str) -> None:
-    if env.read_only:
-        raise ToolError(
-            f"This connection is read-only, so {tool} is refused: it would change data. Read with search_records "
-            "instead, or ask the administrator to allow changes on this connection."
-        )
+    refuse_on_read_only_connection(env, tool)
     if Capability.WRITE not in env.source.capabilities:
         raise ToolError(
             f"The data source is read-only, so {tool} is refused: the administrator has not made it writable."
