@@ -123,8 +123,11 @@ async def run_tool(spec: ToolSpec, ctx: ToolContext, arguments: dict[str, Any]) 
             f"The tool {spec.name!r} failed unexpectedly on the server. Try again; if it keeps failing, "
             "tell your administrator (the server log has the details)."
         )
-    text = json.dumps(output, ensure_ascii=False, default=str)
-    result = types.CallToolResult(content=[types.TextContent(text=text)], structured_content=output)
+    text = spec.render_text(output) if spec.render_text else json.dumps(output, ensure_ascii=False, default=str)
+    content: list[types.ContentBlock] = [types.TextContent(text=text)]
+    if spec.embedded_resources:
+        content.extend(spec.embedded_resources(output))
+    result = types.CallToolResult(content=content, structured_content=output)
     return ToolOutcome(result, None, output)
 
 

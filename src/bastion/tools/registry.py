@@ -14,6 +14,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from mcp_types import EmbeddedResource
 
 from bastion import scopes as scope_rules
 from bastion.tools.context import ToolContext
@@ -65,6 +66,10 @@ class ToolSpec:
     input_schema: Mapping[str, Any]
     handler: ToolHandler
     output_schema: Mapping[str, Any] | None = None
+    # The result's text for a model to read (a table, a sentence); None sends the output as JSON text.
+    render_text: Callable[[dict[str, Any]], str] | None = None
+    # Files the result carries as MCP embedded resources after the text (read_attachment).
+    embedded_resources: Callable[[dict[str, Any]], list[EmbeddedResource]] | None = None
     validator: Draft202012Validator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
