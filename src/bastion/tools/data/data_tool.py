@@ -12,7 +12,7 @@ from typing import Any
 
 from mcp_types import EmbeddedResource
 
-from bastion.oauth import scopes as scope_rules
+from bastion import scopes as scope_rules
 from bastion.sources.port import Capability
 from bastion.tools.context import ToolContext
 from bastion.tools.data.env import DataToolEnv, source_errors
