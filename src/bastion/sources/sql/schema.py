@@ -113,27 +113,28 @@ def reflect_schema(connection: sa.Connection) -> Schema:
         if len(primary) == 1 and _is_integer(primary[0].type) and not is_denied_model(model_name(name)):
             keys.setdefault(name, primary[0].name)
     names = {model_name(table): table for table in keys}
-    models = {}
-    for model, table_name in sorted(names.items()):
-        if names.get(model) != table_name:
-            continue
-        models[model] = _model(inspector, metadata.tables[table_name], keys)
+    # One query for every table's foreign keys and checks, not one per table (databases with hundreds of tables).
+    foreign_keys = inspector.get_multi_foreign_keys(filter_names=sorted(keys))
+    try:
+        checks = inspector.get_multi_check_constraints(filter_names=sorted(keys))
+    except NotImplementedError:
+        checks = {}
+    models = {
+        model: _model(metadata.tables[table], keys, foreign_keys.get((None, table), []), checks.get((None, table), []))
+        for model, table in sorted(names.items())
+    }
     return Schema(models=models, dialect=connection.dialect.name)
 
 
-def _model(inspector: Any, table: sa.Table, keys: Mapping[str, str]) -> SqlModel:
+def _model(table: sa.Table, keys: Mapping[str, str], foreign_keys: list[Any], checks: list[Any]) -> SqlModel:
     name = model_name(table.name)
     primary = keys[table.name]
     many2one = {}
-    for foreign in inspector.get_foreign_keys(table.name):
+    for foreign in foreign_keys:
         target = foreign.get("referred_table")
         constrained = foreign.get("constrained_columns") or []
         if len(constrained) == 1 and target in keys and foreign.get("referred_columns") == [keys[target]]:
             many2one[constrained[0]] = model_name(target)
-    try:
-        checks = inspector.get_check_constraints(table.name)
-    except NotImplementedError:
-        checks = []
     fields: list[FieldInfo] = []
     columns: dict[str, sa.Column[Any]] = {}
     for column in table.columns:
@@ -160,9 +161,7 @@ def _model(inspector: Any, table: sa.Table, keys: Mapping[str, str]) -> SqlModel
     )
 
 
-def _field(
-    name: str, column: sa.Column[Any], relation: str | None, checks: list[dict[str, Any]], *, primary: bool
-) -> FieldInfo:
+def _field(name: str, column: sa.Column[Any], relation: str | None, checks: list[Any], *, primary: bool) -> FieldInfo:
     kind, selection = ("many2one", None) if relation else _odoo_type(column.type)
     if kind == "char" and not primary:
         values = _checked_values(column.name, checks)
@@ -211,7 +210,7 @@ def _odoo_type(kind: sa.types.TypeEngine[Any]) -> tuple[str, tuple[tuple[str, st
     return "char", None
 
 
-def _checked_values(column: str, checks: list[dict[str, Any]]) -> list[str]:
+def _checked_values(column: str, checks: list[Any]) -> list[str]:
     """The values a ``CHECK (state IN ('draft', 'sale'))`` allows (any dialect's rendering of it)."""
     for check in checks:
         text = str(check.get("sqltext", ""))

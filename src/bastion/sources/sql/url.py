@@ -9,16 +9,16 @@ _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "postgresql": "postgresql+asyncpg",
     "postgres": "postgresql+asyncpg",
-    "mysql": "mysql+aiomysql",
-    "mariadb": "mysql+aiomysql",
-    "mysql+pymysql": "mysql+aiomysql",
-    "mariadb+pymysql": "mysql+aiomysql",
+    "mysql": "mysql+asyncmy",
+    "mariadb": "mysql+asyncmy",
+    "mysql+pymysql": "mysql+asyncmy",
+    "mariadb+pymysql": "mysql+asyncmy",
 }
-_ASYNC = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg", "postgresql+psycopg", "mysql+aiomysql", "mysql+asyncmy"})
+_ASYNC = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg", "postgresql+psycopg", "mysql+asyncmy", "mysql+aiomysql"})
 
 
 def async_url(url: str) -> str:
-    """``mysql://root@host/db`` → ``mysql+aiomysql://root@host/db``; refuses a scheme no async driver serves."""
+    """``mysql://root@host/db`` → ``mysql+asyncmy://root@host/db``; refuses a scheme no async driver serves."""
     scheme, separator, rest = url.partition("://")
     if not separator:
         raise InvalidArguments("the source URL has no scheme: use e.g. postgresql://user@host:5432/dbname")

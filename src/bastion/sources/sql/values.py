@@ -21,7 +21,11 @@ class BadValue(Exception):
 
 
 def show(value: Any, width: int = 60) -> str:
-    text = repr(value)
+    """A short rendering of a caller's value for an error sentence."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an integer of thousands of digits, a self-containing list
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
@@ -67,12 +71,12 @@ def to_database(info: FieldInfo, value: Any, *, writing: bool = False) -> Any:
     if info.type in ("integer", "many2one"):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
             return value
-        if not writing and info.type == "integer" and isinstance(value, float) and math.isfinite(value):
+        if not writing and info.type == "integer" and _finite(value):
             return value
         what = "a record id (an integer)" if info.type == "many2one" else "an integer"
         raise BadValue(f"is a {info.type} field and needs {what}, not {show(value)}")
     if info.type in ("float", "monetary"):
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        if _finite(value):
             return value
         raise BadValue(f"is a {info.type} field and needs a number, not {show(value)}")
     if info.type in TEXTUAL:
@@ -98,6 +102,15 @@ def to_database(info: FieldInfo, value: Any, *, writing: bool = False) -> Any:
     if isinstance(value, str | int | float):
         return value
     raise BadValue(f"needs a string or a number, not {show(value)}")
+
+
+def _finite(value: Any) -> bool:
+    """A number the database can store: no bool, no NaN or infinity, no integer past 64 bits."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) < 2**63
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def parse_date(value: Any) -> dt.date:
