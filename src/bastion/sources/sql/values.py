@@ -71,13 +71,13 @@ def to_database(info: FieldInfo, value: Any, *, writing: bool = False) -> Any:
     if info.type in ("integer", "many2one"):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
             return value
-        if not writing and info.type == "integer" and _finite(value):
-            return value
+        if info.type == "integer" and isinstance(value, float) and value.is_integer() and _finite(value):
+            return int(value)  # 3.0 from a JSON client; 2.5 is refused, never truncated
         what = "a record id (an integer)" if info.type == "many2one" else "an integer"
         raise BadValue(f"is a {info.type} field and needs {what}, not {show(value)}")
     if info.type in ("float", "monetary"):
         if _finite(value):
-            return value
+            return float(value)  # one type per parameter list: PostgreSQL types an IN list by its first value
         raise BadValue(f"is a {info.type} field and needs a number, not {show(value)}")
     if info.type in TEXTUAL:
         if not isinstance(value, str):
