@@ -62,7 +62,8 @@ LEAVES = st.one_of(
     _ordered_leaf("id", IDS), _ordered_leaf("parent_id", IDS), _ordered_leaf("country_id", IDS),
     st.tuples(st.just("is_company"), st.sampled_from(["=", "!="]), st.sampled_from([True, False])),
     st.tuples(st.just("is_company"), st.sampled_from(["in", "not in"]), st.lists(st.booleans(), max_size=2)),
-    st.tuples(st.sampled_from(["id", "parent_id"]), st.just("child_of"), st.one_of(IDS, st.lists(IDS, min_size=1, max_size=2))),
+    st.tuples(st.sampled_from(["id", "parent_id"]), st.just("child_of"),
+              st.one_of(IDS, st.lists(IDS, min_size=1, max_size=2))),
 )  # fmt: skip
 TREES = st.recursive(
     LEAVES,
@@ -129,7 +130,7 @@ class Reference:
     def equal(self, current: Any, value: Any) -> bool:
         if current is None:
             return False
-        if isinstance(value, str) and isinstance(current, str) and self.dialect == "mysql":  # a _ci, PAD SPACE collation
+        if isinstance(value, str) and isinstance(current, str) and self.dialect == "mysql":  # _ci, PAD SPACE
             return current.rstrip(" ").lower() == value.rstrip(" ").lower()
         return str(current) == value if isinstance(value, str) else current == value
 
@@ -184,7 +185,8 @@ def test_random_valid_domains_select_what_the_reference_selects(
 ANYTHING = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=6),
               st.sampled_from(["&", "|", "!", "name", "id", "country_id.code", "parent_id", *OPERATORS])),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=2), children, max_size=2)),
+    lambda children: st.one_of(st.lists(children, max_size=4),
+                               st.dictionaries(st.text(max_size=2), children, max_size=2)),
     max_leaves=12,
 )  # fmt: skip
 FIELDS = st.sampled_from(["name", "id", "credit_limit", "created", "is_company", "country_id", "country_id.code",
