@@ -140,40 +140,43 @@ def aggregate_query(
     schema: Schema, model: SqlModel, where: Expression, groups: Sequence[Group], measures: Sequence[Measure],
     order: Any, limit: int | None,
 ) -> sa.Select[Any]:  # fmt: skip
+    """Group and measure in a subquery, then join the names of many2one groups: one name lookup per group,
+    not one per record."""
     table = model.table
-    source: sa.FromClause = table
-    columns: list[sa.ColumnElement[Any]] = []
-    group_labels: list[str] = []
-    sort: dict[str, list[str]] = {}
+    inner: list[sa.ColumnElement[Any]] = []
     for index, group in enumerate(groups):
         column = table.c[model.columns[group.info.name].name]
-        value = f"g{index}"
         if group.part:
-            columns.append(bucket(schema.dialect, column, group.part).label(value))
-            sort[group.key] = [value]
-        elif group.info.type == "many2one":
+            column = bucket(schema.dialect, column, group.part)
+        elif schema.dialect == "sqlite" and group.info.type in ("many2one", "integer"):
+            # SQLite would walk the column's index to group, one random row read per record (3x slower
+            # than a scan and a sort); "+ 0" keeps the index for the domain but not for the grouping.
+            column = column + 0
+        inner.append(column.label(f"g{index}"))
+    inner += [_measure(model, measure).label(f"m{index}") for index, measure in enumerate(measures)]
+    # Grouping by the output labels: PostgreSQL binds each literal of an expression (date_trunc's
+    # 'month') as its own parameter, so a repeated expression would not match the selected one.
+    grouped = sa.select(*inner).where(where).group_by(*(f"g{index}" for index in range(len(groups)))).subquery()
+    source: sa.FromClause = grouped
+    columns: list[sa.ColumnElement[Any]] = list(grouped.c)
+    sort: dict[str, list[sa.ColumnElement[Any]]] = {}
+    for index, group in enumerate(groups):
+        value = grouped.c[f"g{index}"]
+        sort[group.key] = [value]
+        if group.info.type == "many2one" and not group.part:
             target = schema.model(group.info.relation or "")
-            alias = target.table.alias()
-            source = source.outerjoin(alias, column == alias.c[target.columns["id"].name])
-            columns.append(column.label(value))
             if target.name_field:
-                columns.append(alias.c[target.columns[target.name_field].name].label(f"{value}_name"))
-                group_labels.append(f"{value}_name")
-            sort[group.key] = [f"{value}_name", value] if target.name_field else [value]
-        else:
-            columns.append(column.label(value))
-            sort[group.key] = [value]
-        group_labels.append(value)
+                alias = target.table.alias()
+                source = source.outerjoin(alias, value == alias.c[target.columns["id"].name])
+                name = alias.c[target.columns[target.name_field].name]
+                columns.append(name.label(f"g{index}_name"))
+                sort[group.key] = [name, value]
     for index, measure in enumerate(measures):
-        columns.append(_measure(model, measure).label(f"m{index}"))
-        sort[measure.key] = [f"m{index}"]
-    # Grouping and ordering by the output labels: PostgreSQL binds each literal of an expression
-    # (date_trunc's 'month') as its own parameter, so a repeated expression would not match.
-    query = sa.select(*columns).select_from(source).where(where).group_by(*group_labels)
+        sort[measure.key] = [grouped.c[f"m{index}"]]
+    query = sa.select(*columns).select_from(source)
     ordering = key_order(order, list(sort)) or [(group.key, False) for group in groups]
     for key, descending in ordering:
-        for name in sort[key]:
-            query = query.order_by(sa.desc(name) if descending else sa.asc(name))
+        query = query.order_by(*(c.desc() if descending else c.asc() for c in sort[key]))
     if limit is not None:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
             raise InvalidArguments(f"limit is a whole number of groups, 0 or more, not {show(limit)}.")
