@@ -90,7 +90,8 @@ def rows() -> dict[sa.Table, list[dict[str, Any]]]:
                           for i in range(1, PRODUCTS + 1)],
     }  # fmt: skip
     prices = {row["id"]: float(row["list_price"]) for row in filled[product_product]}
-    orders, lines = [], []
+    orders: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
     for order in range(1, ORDERS + 1):
         partner = min(int(rng.paretovariate(1.2)), PARTNERS)
         when = ANCHOR - dt.timedelta(seconds=rng.randint(0, 730 * 86400))

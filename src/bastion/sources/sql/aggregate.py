@@ -145,7 +145,7 @@ def aggregate_query(
     table = model.table
     inner: list[sa.ColumnElement[Any]] = []
     for index, group in enumerate(groups):
-        column = table.c[model.columns[group.info.name].name]
+        column: sa.ColumnElement[Any] = table.c[model.columns[group.info.name].name]
         if group.part:
             column = bucket(schema.dialect, column, group.part)
         elif schema.dialect == "sqlite" and group.info.type in ("many2one", "integer"):
