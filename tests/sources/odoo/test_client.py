@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import httpx2
@@ -184,3 +185,11 @@ async def test_reads_are_retried_after_a_connection_failure_and_writes_are_not(a
     finally:
         await client.aclose()
     assert not any(c["method"] == "write" for c in knobs.calls)
+
+
+async def test_the_api_key_never_reaches_the_log(client, knobs, alice, revoked, caplog):
+    caplog.set_level(logging.DEBUG)
+    await client.execute(alice, "res.partner", "search_count", params={"domain": []})
+    with pytest.raises(CredentialRejected):
+        await client.execute(revoked, "res.partner", "search_count", params={"domain": []})
+    assert alice.secret not in caplog.text and revoked.secret not in caplog.text

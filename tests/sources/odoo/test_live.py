@@ -4,6 +4,7 @@ BASTION_TEST_ODOO_LOGIN and BASTION_TEST_ODOO_KEY (an API key of that login). No
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -59,6 +60,13 @@ async def test_the_live_odoo_describes_searches_counts_and_groups_contacts(live,
         assert any(
             pair[0] == first["id"] for pair in await live.name_search(me, "res.partner", first["name"], limit=50)
         )
+
+
+async def test_the_live_odoo_groups_by_month_as_the_first_day_of_the_period(live, me):
+    rows = await live.aggregate(me, "res.partner", [], ["create_date:month"], ["__count"])
+    assert rows, "every database has contacts"
+    for row in rows:
+        assert row["create_date:month"] is False or re.fullmatch(r"\d{4}-\d{2}-01", row["create_date:month"])
 
 
 async def test_the_live_odoo_reports_missing_records_and_a_wrong_key(live, me):
