@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +43,9 @@ def call(
         if major >= 19:
             raise OdooError("werkzeug.exceptions.NotFound", f"the model {model!r} does not exist", 404)
         raise OdooError(USER_ERROR, f"Object {model} doesn't exist", 422)
-    handler = HANDLERS.get(method) or (ACTIONS.get(method) if model == "sale.order" else None)
+    handler: Callable[..., Any] | None = HANDLERS.get(method) or (
+        ACTIONS.get(method) if model == "sale.order" else None
+    )
     if handler is None or (method == "formatted_read_group" and major < 19) or (method == "read_group" and major >= 19):
         if major >= 19:
             raise OdooError("werkzeug.exceptions.NotFound", f"the model {model!r} has no method {method!r}", 404)
@@ -167,7 +170,7 @@ def _aggregate(db: Database, model: str, rows: list[dict[str, Any]], spec: str) 
         return len(rows)
     name, _, function = spec.partition(":")
     db.check_field(model, name)
-    values = [row.get(name) for row in rows if row.get(name) is not None]
+    values: list[Any] = [row[name] for row in rows if row.get(name) is not None]
     if function == "sum":
         return sum(values)
     if function == "avg":
@@ -314,7 +317,7 @@ def activity_schedule(
     return created
 
 
-def _transition(allowed: set[str], target: str, result: Any = True):  # type: ignore[no-untyped-def]
+def _transition(allowed: set[str], target: str, result: Any = True) -> Callable[..., Any]:
     def action(db: Database, uid: int, model: str, ids: list[int], **_: Any) -> Any:
         rows = db.rows(uid, model, ids, "write")
         for row in rows:
@@ -327,7 +330,7 @@ def _transition(allowed: set[str], target: str, result: Any = True):  # type: ig
     return action
 
 
-ACTIONS = {
+ACTIONS: dict[str, Callable[..., Any]] = {
     "action_confirm": _transition({"draft", "sent"}, "sale"),
     "action_quotation_send": _transition(
         {"draft"}, "sent", {"type": "ir.actions.act_window", "res_model": "mail.compose.message"}
@@ -336,7 +339,7 @@ ACTIONS = {
     "action_draft": _transition({"cancel"}, "draft"),
 }
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[..., Any]] = {
     "fields_get": fields_get,
     "search_read": search_read,
     "search_count": search_count,

@@ -7,6 +7,7 @@ message, and the HTTP status Odoo 19's JSON-2 dispatcher gives it (``UserError.h
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from tests.sources.odoo.standin import data
@@ -159,8 +160,12 @@ class Database:
         for part in reversed([p.strip() for p in (order or "id").split(",") if p.strip()]):
             name, _, direction = part.partition(" ")
             self.check_field(model, name)
-            found.sort(key=lambda r, n=name: (r.get(n) is None, r.get(n) or 0), reverse=direction.lower() == "desc")
+            found.sort(key=_sort_key(name), reverse=direction.lower() == "desc")
         return found
+
+
+def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:
+    return lambda row: (row.get(name) is None, row.get(name) or 0)
 
 
 def compare(actual: Any, operator: str, expected: Any) -> bool:
