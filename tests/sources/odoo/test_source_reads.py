@@ -6,8 +6,15 @@ import re
 
 import pytest
 
-from bastion.sources.errors import InvalidArguments, InvalidDomain, MissingRecords, UnknownField, UnknownModel
-from bastion.sources.port import BusinessSource, Capability, DataSource
+from bastion.sources.errors import (
+    CredentialRejected,
+    InvalidArguments,
+    InvalidDomain,
+    MissingRecords,
+    UnknownField,
+    UnknownModel,
+)
+from bastion.sources.port import BusinessSource, Capability, DataSource, Identity
 
 
 async def test_the_odoo_source_implements_the_business_port(source):
@@ -21,6 +28,16 @@ async def test_test_connection_shows_version_protocol_and_identity(source, alice
     assert (status.kind, status.version, status.identity) == ("odoo", f"Odoo {odoo_version}.0", "alice")
     assert status.protocol == ("json-2" if odoo_version >= 19 else "json-rpc")
     assert status.detail == "Alice Salesman on database acme at http://odoo.test"
+
+
+async def test_test_connection_refuses_a_key_that_belongs_to_another_login(source, alice):
+    someone_else = Identity(bastion_user_id=3, login="bob", secret=alice.secret, cache_key="odoo:bob")
+    with pytest.raises(CredentialRejected) as caught:
+        await source.test(someone_else)
+    assert str(caught.value) == (
+        "Odoo at http://odoo.test rejected the login 'bob' with this API key; "
+        "re-link your Odoo account with a valid API key."
+    )
 
 
 async def test_list_models_leaves_out_transient_and_denylisted_models(source, bob):

@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bastion.sources.denylist import is_denied_field, is_denied_model
-from bastion.sources.errors import InvalidArguments, MissingRecords, UnknownModel
+from bastion.sources.errors import InvalidArguments, MissingRecords, SourceUnavailable, UnknownModel
 from bastion.sources.odoo import aggregate as grouping
-from bastion.sources.odoo.client import OdooClient
+from bastion.sources.odoo.client import JSONRPC, OdooClient
 from bastion.sources.odoo.describe import (
     FIELD_ATTRIBUTES,
     check_domain,
@@ -67,7 +67,15 @@ class OdooRecords:
         return await self.client.execute(as_user, model, method, ids=ids, params=params, args=args, context=context)
 
     async def test(self, as_user: Identity) -> SourceStatus:
+        """Which Odoo answered, over what, as whom. Also what linking an account relies on: the key must
+        belong to the login, which ``common.authenticate`` proves (JSON-2 has no call naming the key's user,
+        so on 19+ it is asked too while Odoo still serves ``/jsonrpc``)."""
         version = await self.client.server_version()
+        try:
+            await self.client.authenticate(as_user)
+        except SourceUnavailable:
+            if version.protocol == JSONRPC:
+                raise
         users = await self._call(
             as_user, "res.users", "search_read", params={"domain": [["login", "=", as_user.login]], "fields": ["name"]}
         )
