@@ -10,7 +10,8 @@ same on every source:
 - a *domain* is Odoo's list of ``[field, operator, value]`` triples and the prefix operators
   ``"&"``, ``"|"``, ``"!"``;
 - ``group_by`` entries are ``field`` or ``field:day|week|month|quarter|year``; ``measures`` are
-  ``field:sum|avg|min|max|count_distinct`` or ``__count``.
+  ``field:sum|avg|min|max|count_distinct`` or ``__count``; a date group's value is the first day of
+  its period as ``YYYY-MM-DD`` (weeks start on Monday), on every source.
 
 Every call names the identity it acts for (``as_user``): a source never acts as "the server"
 unless the administrator configured a service account. Failures are ``bastion.sources.errors``

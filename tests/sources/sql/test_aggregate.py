@@ -8,23 +8,20 @@ import pytest
 
 from bastion.sources.errors import InvalidArguments, UnknownField
 from bastion.sources.sql import SqlSource
-from bastion.sources.sql.aggregate import label
+from bastion.sources.sql.aggregate import period_start
 from tests.sources.sql.conftest import ALICE
 
 
 @pytest.mark.parametrize(
-    ("part", "day", "expected"),
-    [
-        ("day", dt.date(2026, 1, 31), "2026-01-31"),
-        ("week", dt.date(2026, 1, 26), "W05 2026"),
-        ("week", dt.date(2024, 12, 30), "W01 2025"),
-        ("month", dt.date(2026, 1, 1), "2026-01"),
-        ("quarter", dt.date(2026, 4, 1), "Q2 2026"),
-        ("year", "2026-01-01", "2026"),
-    ],
+    ("day", "expected"),
+    [(dt.date(2026, 1, 26), "2026-01-26"), (dt.datetime(2026, 4, 1, 0, 0), "2026-04-01"), ("2026-01-01", "2026-01-01")],
 )
-def test_date_groups_are_labelled_as_odoo_labels_them(part: str, day: object, expected: str) -> None:
-    assert label(part, day) == expected
+def test_a_date_group_is_the_first_day_of_its_period_as_an_iso_date(day: object, expected: str) -> None:
+    assert period_start(day) == expected
+
+
+def test_an_empty_date_group_is_false_as_in_odoo() -> None:
+    assert period_start(None) is False
 
 
 async def test_top_customers_by_revenue(source: SqlSource) -> None:
@@ -43,10 +40,10 @@ async def test_top_customers_by_revenue(source: SqlSource) -> None:
     ("part", "expected"),
     [
         ("day", ["2025-01-15", "2025-03-31", "2025-12-29", "2026-02-14", "2026-02-28"]),
-        ("week", ["W03 2025", "W14 2025", "W01 2026", "W07 2026", "W09 2026"]),
-        ("month", ["2025-01", "2025-03", "2025-12", "2026-02"]),
-        ("quarter", ["Q1 2025", "Q4 2025", "Q1 2026"]),
-        ("year", ["2025", "2026"]),
+        ("week", ["2025-01-13", "2025-03-31", "2025-12-29", "2026-02-09", "2026-02-23"]),
+        ("month", ["2025-01-01", "2025-03-01", "2025-12-01", "2026-02-01"]),
+        ("quarter", ["2025-01-01", "2025-10-01", "2026-01-01"]),
+        ("year", ["2025-01-01", "2026-01-01"]),
     ],
 )
 async def test_datetimes_group_by_day_week_month_quarter_and_year(
@@ -60,8 +57,8 @@ async def test_datetimes_group_by_day_week_month_quarter_and_year(
 async def test_dates_group_by_month_when_no_part_is_given(source: SqlSource) -> None:
     rows = await source.aggregate(ALICE, "res.partner", [["created", "!=", False]], ["created"], ["__count"])
 
-    assert rows == [{"created": "2025-01", "__count": 1}, {"created": "2025-06", "__count": 1},
-                    {"created": "2026-02", "__count": 1}]  # fmt: skip
+    assert rows == [{"created": "2025-01-01", "__count": 1}, {"created": "2025-06-01", "__count": 1},
+                    {"created": "2026-02-01", "__count": 1}]  # fmt: skip
 
 
 async def test_several_groups_and_measures_in_one_call(source: SqlSource) -> None:
@@ -71,11 +68,11 @@ async def test_several_groups_and_measures_in_one_call(source: SqlSource) -> Non
     )  # fmt: skip
 
     assert rows == [
-        {"date_order:month": "2026-01", "state": "cancel", "amount_total:max": 10.0, "amount_total:avg": 10.0,
+        {"date_order:month": "2026-01-01", "state": "cancel", "amount_total:max": 10.0, "amount_total:avg": 10.0,
          "partner_id:count_distinct": 1, "date_order:min": "2026-01-01 08:00:00"},
-        {"date_order:month": "2026-01", "state": "sent", "amount_total:max": 720.0, "amount_total:avg": 720.0,
+        {"date_order:month": "2026-01-01", "state": "sent", "amount_total:max": 720.0, "amount_total:avg": 720.0,
          "partner_id:count_distinct": 1, "date_order:min": "2026-01-05 10:00:00"},
-        {"date_order:month": "2026-02", "state": "sale", "amount_total:max": 3100.0, "amount_total:avg": 1572.75,
+        {"date_order:month": "2026-02-01", "state": "sale", "amount_total:max": 3100.0, "amount_total:avg": 1572.75,
          "partner_id:count_distinct": 2, "date_order:min": "2026-02-14 16:45:00"},
     ]  # fmt: skip
 

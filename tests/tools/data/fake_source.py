@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bastion.sources.errors import (
@@ -322,16 +322,15 @@ def date_part(value: str, part: str) -> str:
         if " " in value
         else datetime.combine(date.fromisoformat(value), datetime.min.time())
     ).date()
-    if part == "day":
-        return day.isoformat()
-    if part == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if part == "month":
-        return f"{day.year}-{day.month:02d}"
-    if part == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return str(day.year)
+    # port.py: a date group is the first day of its period (weeks start on Monday).
+    start = {
+        "day": day,
+        "week": day - timedelta(days=day.weekday()),
+        "month": day.replace(day=1),
+        "quarter": day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1),
+        "year": day.replace(month=1, day=1),
+    }[part]
+    return start.isoformat()
 
 
 def sort_key(value: Any) -> Any:

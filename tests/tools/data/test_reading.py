@@ -141,9 +141,19 @@ async def test_aggregate_groups_by_date_parts_and_many2one_with_measures(env):
         order="amount_total:sum desc",
     )
     assert result["records"] == [
-        {"partner_id": [1, "Azure Interior"], "date_order:month": "2026-02", "amount_total:sum": 250.0, "__count": 1},
-        {"partner_id": [1, "Azure Interior"], "date_order:month": "2026-01", "amount_total:sum": 100.0, "__count": 1},
-        {"partner_id": [2, "Deco Addict"], "date_order:month": "2026-02", "amount_total:sum": 40.0, "__count": 1},
+        {
+            "partner_id": [1, "Azure Interior"],
+            "date_order:month": "2026-02-01",
+            "amount_total:sum": 250.0,
+            "__count": 1,
+        },
+        {
+            "partner_id": [1, "Azure Interior"],
+            "date_order:month": "2026-01-01",
+            "amount_total:sum": 100.0,
+            "__count": 1,
+        },
+        {"partner_id": [2, "Deco Addict"], "date_order:month": "2026-02-01", "amount_total:sum": 40.0, "__count": 1},
     ]
     assert (result["total"], result["has_more"], result["next_offset"]) == (3, False, None)
 

@@ -1,8 +1,8 @@
 """``aggregate``: one SQL ``GROUP BY`` for group_by fields and date parts, with Odoo's keys and group labels.
 
 Date parts are computed in the database as the first day of each bucket (per dialect: SQLite,
-PostgreSQL, MariaDB/MySQL), so groups sort chronologically, and labelled here as Odoo does:
-day ``2026-01-31``, week ``W05 2026`` (ISO week), month ``2026-01``, quarter ``Q1 2026``, year ``2026``.
+PostgreSQL, MariaDB/MySQL), so groups sort chronologically, and come back as that day
+(``YYYY-MM-DD``; weeks start on Monday), as the Odoo source gives them.
 Datetimes are bucketed in UTC.
 """
 
@@ -119,21 +119,13 @@ def bucket(dialect: str, column: sa.ColumnElement[Any], part: str) -> sa.ColumnE
     }[part]()
 
 
-def label(part: str, value: Any) -> str | bool:
-    """Odoo's group label of the bucket starting on ``value``."""
+def period_start(value: Any) -> str | bool:
+    """The group's value: the first day of its bucket as ``YYYY-MM-DD``, the same on every source (port.py)."""
     if value is None:
         return False
     day = value.date() if isinstance(value, dt.datetime) else value
     day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
-    if part == "week":
-        year, week, _ = day.isocalendar()
-        return f"W{week:02d} {year}"
-    return {
-        "day": day.isoformat(),
-        "month": f"{day.year}-{day.month:02d}",
-        "quarter": f"Q{(day.month - 1) // 3 + 1} {day.year}",
-        "year": str(day.year),
-    }[part]
+    return day.isoformat()
 
 
 def aggregate_query(
@@ -203,7 +195,7 @@ def aggregate_rows(
         for index, group in enumerate(groups):
             value = mapping[f"g{index}"]
             if group.part:
-                record[group.key] = label(group.part, value)
+                record[group.key] = period_start(value)
             elif group.info.type == "many2one":
                 target = schema.model(group.info.relation or "")
                 name = mapping.get(f"g{index}_name")
