@@ -42,10 +42,15 @@ class Person:
     password: str
 
 
-@pytest.fixture(scope="module")
-def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BastionProcess]:
+def require_chromium() -> None:
+    """Skip, with the reason, wherever a browser test would need a Chromium this machine does not have."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BastionProcess]:
+    require_chromium()
     home = tmp_path_factory.mktemp("console")
     with running_bastion(home / "home", f"sqlite:///{home / 'bastion.db'}") as server:
         server.cli("users", "add", "ada", "--admin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
@@ -59,6 +64,7 @@ def admin(console_server: BastionProcess) -> Person:
 
 @pytest.fixture
 async def chromium() -> AsyncIterator[Browser]:
+    require_chromium()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
