@@ -39,7 +39,10 @@ async def inactive(services) -> frozenset[str]:
     [
         ("Saves a note (test-only write tool).", "Saves a note (test-only write tool)."),
         ("Counts records. Use it before reading.", "Counts records."),
-        ("Lists models, e.g. res.partner. Then more.", "Lists models, e.g."),
+        ("Lists models, e.g. res.partner. Then more.", "Lists models, e.g. res.partner."),
+        ("Finds records, i.e. rows. Pages.", "Finds records, i.e. rows."),
+        ("Shows a state (draft. sale) and buttons. Then.", "Shows a state (draft. sale) and buttons."),
+        ("Asks! Answers.", "Asks!"),
         ("No full stop", "No full stop"),
         ("  Asks? Then answers.", "Asks?"),
     ],

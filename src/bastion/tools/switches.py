@@ -7,7 +7,6 @@ committed by any process holds from the next request that starts after it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 # The session tool a client calls to see who it is and what it may do: it reads nothing but the caller.
 ALWAYS_ACTIVE = frozenset({"whoami"})
 HOW_TO_SEE_NAMES = "`bastion tools list` (or the console's Tools page) shows every tool's name"
-FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)", re.DOTALL)
+# Full stops that do not end a sentence in the tools' descriptions.
+ABBREVIATIONS = ("e.g.", "i.e.")
 
 
 class SwitchRefused(Exception):
@@ -54,8 +54,15 @@ class SwitchChange:
 
 
 def first_sentence(text: str) -> str:
-    found = FIRST_SENTENCE.match(text.strip())
-    return found.group(1) if found else text.strip()
+    """Up to the first full stop (or ! ?) outside parentheses that ends a sentence rather than "e.g." or "i.e."."""
+    text = text.strip()
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        ends = index + 1 == len(text) or text[index + 1].isspace()
+        if char in ".!?" and depth <= 0 and ends and not text[: index + 1].endswith(ABBREVIATIONS):
+            return text[: index + 1]
+    return text
 
 
 def switched_off_message(name: str) -> str:
