@@ -97,10 +97,11 @@ async def give_access_tokens(services, connection: Connection, count: int) -> No
 @pytest.mark.parametrize(
     ("group", "commands"),
     [
-        ((), ["serve", "users", "connections", "settings", "db"]),
+        ((), ["serve", "users", "connections", "settings", "tools", "db"]),
         (("users",), ["add", "list", "deactivate", "reactivate"]),
         (("connections",), ["add-oauth", "add-key", "list", "show", "rotate", "revoke", "reactivate"]),
         (("settings",), ["show", "set"]),
+        (("tools",), ["list", "enable", "disable"]),
         (("db",), ["upgrade"]),
     ],
 )
@@ -121,7 +122,7 @@ def test_every_command_that_prints_data_takes_json():
         for name, command in sub.commands.items()
     }
 
-    assert len(leaves) == 14
+    assert len(leaves) == 17
     without_json = [name for name, command in leaves.items() if not any("--json" in p.opts for p in command.params)]
     assert without_json == []
 

@@ -1,4 +1,4 @@
-"""The ``bastion`` command: serve, users, connections, settings, db.
+"""The ``bastion`` command: serve, users, connections, settings, tools, db.
 
 A thin shell over the same functions the console calls (``bastion.accounts``, ``bastion.connections``).
 One module per group; each command's database work goes through ``runner`` (one transaction on a database
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from bastion.cli import connections, db, serve, settings, users
+from bastion.cli import connections, db, serve, settings, tools, users
 
 app = typer.Typer(
     help="Bastion: a self-hosted MCP server with its own OAuth 2.1 authorization server.",
@@ -23,6 +23,7 @@ app.command()(serve.serve)
 app.add_typer(users.users_app, name="users")
 app.add_typer(connections.connections_app, name="connections")
 app.add_typer(settings.settings_app, name="settings")
+app.add_typer(tools.tools_app, name="tools")
 app.add_typer(db.db_app, name="db")
 
 

@@ -14,6 +14,7 @@ from bastion.connection_wording import describe_type
 from bastion.governance.connection_status import ConnectionStatus, Status
 from bastion.server_settings import SETTING_SPECS
 from bastion.store.models import Connection, User
+from bastion.tools.switches import CatalogEntry, SwitchChange
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -128,6 +129,26 @@ def connection_revoked(connection: Connection, tokens_revoked: int) -> dict[str,
 
 def connection_reactivated(connection: Connection, status: Status) -> dict[str, Any]:
     return {"connection_id": connection.id, "status": status.value}
+
+
+# --- tools -------------------------------------------------------------------------------------------
+
+
+def tool_as_dict(entry: CatalogEntry) -> dict[str, Any]:
+    """One item of ``tools list``; ``description`` is the first sentence of what the tool tells a model."""
+    return {
+        "name": entry.name,
+        "title": entry.title,
+        "category": entry.category,
+        "risk": entry.risk,
+        "required_scope": entry.required_scope,
+        "active": entry.active,
+        "description": entry.summary,
+    }
+
+
+def tool_switched(change: SwitchChange) -> dict[str, Any]:
+    return {"name": change.name, "active": change.active, "changed": change.changed}
 
 
 # --- settings and db ---------------------------------------------------------------------------------

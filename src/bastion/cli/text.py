@@ -15,6 +15,7 @@ from bastion.accounts import Deactivation
 from bastion.connection_wording import credential_noun
 from bastion.setup_snippets import snippets_as_text
 from bastion.store.models import Connection, User
+from bastion.tools.switches import SwitchChange
 
 RULE = "=" * 76
 NONE_SHOWN = "—"
@@ -264,6 +265,37 @@ def revoked(connection: Connection, tokens: int) -> str:
 
 def connection_reactivated(connection: Connection) -> str:
     return f"Reactivated connection #{connection.id} “{connection.name}”; its old tokens stay revoked."
+
+
+# --- tools -------------------------------------------------------------------------------------------
+
+
+def tools_table(tools: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            tool["name"],
+            tool["title"],
+            tool["category"],
+            tool["risk"],
+            tool["required_scope"],
+            "on" if tool["active"] else "off",
+            tool["description"],
+        ]
+        for tool in tools
+    ]
+    return table(["NAME", "TITLE", "CATEGORY", "RISK", "SCOPE", "ACTIVE", "DESCRIPTION"], rows)
+
+
+def tool_switched(change: SwitchChange) -> str:
+    state = "on" if change.active else "off"
+    if not change.changed:
+        return f"The tool {change.name!r} was already switched {state}; nothing changed."
+    effect = (
+        "clients see it in tools/list and may call it again"
+        if change.active
+        else "it left tools/list and every call to it is refused"
+    )
+    return f"Switched the tool {change.name!r} {state}: from the next MCP request, {effect}."
 
 
 # --- settings and db ---------------------------------------------------------------------------------

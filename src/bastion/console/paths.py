@@ -11,6 +11,7 @@ LOGOUT_PATH, PASSWORD_PATH = f"{HOME_PATH}/logout", f"{HOME_PATH}/password"
 
 # Administrators' pages
 SETTINGS_PATH, USERS_PATH, AUDIT_PATH = f"{HOME_PATH}/settings", f"{HOME_PATH}/users", f"{HOME_PATH}/audit"
+TOOLS_PATH = f"{HOME_PATH}/tools"
 
 # Connections, and the Connect a New Tool wizard
 CONNECTIONS_PATH = f"{HOME_PATH}/connections"
@@ -33,5 +34,6 @@ __all__ = [
     "PASSWORD_PATH",
     "SAVE_PATH",
     "SETTINGS_PATH",
+    "TOOLS_PATH",
     "USERS_PATH",
 ]

@@ -12,6 +12,7 @@ from bastion import accounts
 from bastion.console.account_pages import AccountPages
 from bastion.console.admin_audit import AuditPages
 from bastion.console.admin_settings import SettingsPages
+from bastion.console.admin_tools import ToolPages
 from bastion.console.admin_users import UserPages
 from bastion.console.connection_pages import ConnectionPages
 from bastion.console.pages import Handler
@@ -29,6 +30,7 @@ from bastion.console.paths import (
     PASSWORD_PATH,
     SAVE_PATH,
     SETTINGS_PATH,
+    TOOLS_PATH,
     USERS_PATH,
 )
 from bastion.console.wizard import ConnectPages
@@ -39,7 +41,7 @@ from bastion.services import Services
 def console_routes(services: Services) -> list[BaseRoute]:
     account, connect, custom = AccountPages(services), ConnectPages(services), CustomOAuthPages(services)
     settings, users, audit = SettingsPages(services), UserPages(services), AuditPages(services)
-    listed = ConnectionPages(services)
+    listed, tools = ConnectionPages(services), ToolPages(services)
     user = USERS_PATH + "/{user_id:int}"
     connection = CONNECTIONS_PATH + "/{connection_id}"
     pages: list[tuple[str, dict[str, Handler]]] = [
@@ -68,6 +70,9 @@ def console_routes(services: Services) -> list[BaseRoute]:
         (user + "/reactivate", {"POST": users.reactivate}),
         (user + "/setup-link", {"POST": users.new_setup_link}),
         (AUDIT_PATH, {"GET": audit.index}),
+        (TOOLS_PATH, {"GET": tools.index}),
+        (TOOLS_PATH + "/{name}/disable", {"GET": tools.confirm_disable, "POST": tools.disable}),
+        (TOOLS_PATH + "/{name}/enable", {"POST": tools.enable}),
         # Connections
         (CONNECTIONS_PATH, {"GET": listed.show_list}),
         (connection, {"GET": listed.show, "POST": listed.save}),

@@ -39,6 +39,8 @@ EVENTS: dict[str, str] = {
     "token.rejected": "A token request was refused.",
     "mcp.rejected": "An MCP request was refused (credential, scope, origin or master switch).",
     "tool.called": "A tool was called.",
+    "tool.enabled": "An administrator switched a tool on in the tool catalog; clients see and may call it again.",
+    "tool.disabled": "An administrator switched a tool off in the tool catalog; it left tools/list, calls are refused.",
     "settings.changed": "An administrator changed a server setting.",
 }
 

@@ -26,6 +26,7 @@ from bastion.http_util import client_ip
 from bastion.services import Services
 from bastion.tools.context import Principal, ServerPort, ToolContext
 from bastion.tools.registry import ToolError, ToolRegistry, ToolSpec
+from bastion.tools.switches import active_only, inactive_refusal
 
 logger = logging.getLogger("bastion.mcp")
 
@@ -148,7 +149,8 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
     ) -> types.ListToolsResult:
         principal = principal_of(ctx)
         # Only the tools this credential may call: clients without step-up (Claude Code) would fail on the others.
-        return types.ListToolsResult(tools=[to_mcp_tool(spec) for spec in registry.visible_for(principal.scopes)])
+        listed = await active_only(services.transaction, registry.visible_for(principal.scopes))
+        return types.ListToolsResult(tools=[to_mcp_tool(spec) for spec in listed])
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -167,7 +169,10 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
             raise MCPError(INVALID_PARAMS, message)
         arguments = params.arguments or {}
         started = time.perf_counter()
-        outcome = await run_tool(spec, ToolContext(principal, port, ctx.protocol_version), arguments)
+        if switched_off := await inactive_refusal(services.transaction, spec.name):
+            outcome = error_result(switched_off)
+        else:
+            outcome = await run_tool(spec, ToolContext(principal, port, ctx.protocol_version), arguments)
         duration_ms = round((time.perf_counter() - started) * 1000)
         await audit_tool_call(services, ctx, principal, spec.name, arguments, outcome, duration_ms)
         return outcome.result

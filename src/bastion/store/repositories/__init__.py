@@ -6,6 +6,7 @@ from bastion.store.repositories.connection_listing import ConnectionListing, Lis
 from bastion.store.repositories.connections import Connections
 from bastion.store.repositories.settings import StoredSettings
 from bastion.store.repositories.tokens import AuthorizationCodes, Consents, Tokens
+from bastion.store.repositories.tool_switches import ToolSwitches
 from bastion.store.repositories.users import BrowserSessions, SetupLinks, Users
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "SetupLinks",
     "StoredSettings",
     "Tokens",
+    "ToolSwitches",
     "Users",
 ]
