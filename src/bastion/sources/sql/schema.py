@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from bastion.sources.denylist import BASTION_TABLES, holds_bastion_schema, is_denied_field, is_denied_model
+from bastion.sources.denylist import STORE_TABLES, holds_bastion_schema, is_denied_field, is_denied_model
 from bastion.sources.errors import UnknownField, UnknownModel
 from bastion.sources.port import FieldInfo, ModelDescription, ModelInfo
 
@@ -103,7 +103,7 @@ def reflect_schema(connection: sa.Connection) -> Schema:
     inspector = sa.inspect(connection)
     tables = set(inspector.get_table_names())
     if holds_bastion_schema(tables):
-        tables -= BASTION_TABLES
+        tables -= STORE_TABLES
     metadata = sa.MetaData()
     metadata.reflect(connection, only=sorted(tables), resolve_fks=False)
     keys: dict[str, str] = {}  # table → its primary key column, for the tables that become models
