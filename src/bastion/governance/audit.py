@@ -40,6 +40,10 @@ EVENTS: dict[str, str] = {
     "mcp.rejected": "An MCP request was refused (credential, scope, origin or master switch).",
     "tool.called": "A tool was called.",
     "settings.changed": "An administrator changed a server setting.",
+    "source.changed": "An administrator changed the data source (kind, URL, database, mode); never its secret.",
+    "odoo.linked": "A user's Odoo account was linked to their Bastion user, verified against Odoo.",
+    "odoo.unlinked": "A user's Odoo account was unlinked from their Bastion user.",
+    "odoo.link_rejected": "Odoo refused a linked user's API key (revoked or expired); they must link it again.",
 }
 
 

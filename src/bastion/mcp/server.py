@@ -24,6 +24,7 @@ from bastion import __version__
 from bastion.governance.audit import record
 from bastion.http_util import client_ip
 from bastion.services import Services
+from bastion.tools.catalog import SourceFilter
 from bastion.tools.context import Principal, ServerPort, ToolContext
 from bastion.tools.registry import ToolError, ToolRegistry, ToolSpec
 
@@ -142,13 +143,16 @@ def server_port(services: Services) -> ServerPort:
 
 def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
     port = server_port(services)
+    source_filter = SourceFilter(services.sources)
 
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         principal = principal_of(ctx)
         # Only the tools this credential may call: clients without step-up (Claude Code) would fail on the others.
-        return types.ListToolsResult(tools=[to_mcp_tool(spec) for spec in registry.visible_for(principal.scopes)])
+        visible = registry.visible_for(principal.scopes)
+        offered = await source_filter.offered(visible)
+        return types.ListToolsResult(tools=[to_mcp_tool(spec) for spec in visible if offered(spec)])
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -167,7 +171,11 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
             raise MCPError(INVALID_PARAMS, message)
         arguments = params.arguments or {}
         started = time.perf_counter()
-        outcome = await run_tool(spec, ToolContext(principal, port, ctx.protocol_version), arguments)
+        refusal = await source_filter.refusal(spec)
+        if refusal is not None:
+            outcome = error_result(refusal)
+        else:
+            outcome = await run_tool(spec, ToolContext(principal, port, ctx.protocol_version), arguments)
         duration_ms = round((time.perf_counter() - started) * 1000)
         await audit_tool_call(services, ctx, principal, spec.name, arguments, outcome, duration_ms)
         return outcome.result
