@@ -106,7 +106,8 @@ async def use_sql(
     """Serve the tables of a SQL database; read-only unless ``writable``. The password is sealed apart."""
     parsed = _sql_url(url)
     sealed = seal_secret(settings, SQL_PASSWORD_PURPOSE, parsed.password, now=now) if parsed.password else None
-    shown = parsed.set(password=None).render_as_string(hide_password=False)
+    # URL.set ignores None, so the password is dropped with the named tuple's own _replace.
+    shown = parsed._replace(password=None).render_as_string(hide_password=False)
     return await _store(session, now, actor_id, kind=SQL, url=shown, writable=writable, sealed_secret=sealed)
 
 
@@ -167,9 +168,10 @@ def odoo_service_key(settings: Settings, row: DataSourceConfig) -> str:
 async def _store(session: AsyncSession, now: datetime, actor_id: int | None, **fields: Any) -> SourceSettings:
     sources = DataSources(session)
     previous = await sources.current()
+    previous_kind = previous.kind if previous else DEMO  # read before put() changes the same row
     row = await sources.put(now, **fields)
     stored = SourceSettings.from_row(row)
-    detail = stored.as_dict() | {"previous_kind": previous.kind if previous else DEMO}
+    detail = stored.as_dict() | {"previous_kind": previous_kind}
     del detail["updated_at"]
     await record(session, "source.changed", now, user_id=actor_id, **detail)
     return stored
