@@ -15,6 +15,7 @@ from typing import Any
 import httpx2
 import pytest
 import sqlalchemy as sa
+from mcp_types import TextContent
 
 from bastion.accounts import create_user
 from bastion.connections import create_api_key
@@ -41,6 +42,7 @@ async def new_key(services: Any, login: str, *, read_only: bool = False) -> tupl
     async with services.transaction() as session:
         user = await create_user(session, services.clock(), login=login, is_admin=False)
         issued = await create_api_key(session, services.clock(), name=f"{login}'s key", user=user, read_only=read_only)
+    assert issued.secret is not None
     return user, issued.secret
 
 
@@ -95,7 +97,8 @@ async def test_a_newcomers_server_answers_business_questions_about_the_demo_comp
     revenue = [row["amount_total:sum"] for row in customers]
     assert revenue == sorted(revenue, reverse=True) and revenue[0] > 0
     assert all(isinstance(row["partner_id"], list) and isinstance(row["partner_id"][1], str) for row in customers)
-    assert customers[0]["partner_id"][1] in top.content[0].text  # the text rendering a model reads
+    (rendered,) = top.content
+    assert isinstance(rendered, TextContent) and customers[0]["partner_id"][1] in rendered.text  # what a model reads
     assert error_text(workflow).startswith(
         "The tool 'get_workflow_state' is not available on this data source: it needs workflow"
     )
