@@ -86,7 +86,7 @@ async def call_whoami(client: Client) -> Any:
 
 
 async def measure_replayed(
-    server: BastionProcess, backend: str, keys: list[str], name: str = "search_records", **bounds: Any
+    server: BastionProcess, backend: str, keys: list[str], *, name: str = "search_records", **bounds: Any
 ) -> Measurement:
     call = call_search if name == "search_records" else call_whoami
     recorded = [await record_sdk_request(server, key, "tools/call", call) for key in keys]
@@ -132,7 +132,7 @@ async def measure_sdk(server: BastionProcess, backend: str, keys: list[str], **b
 
 
 async def measure(backend: str, *, concurrency: int, max_requests: int, max_seconds: float) -> list[Measurement]:
-    bounds = {"max_requests": max_requests, "max_seconds": max_seconds}
+    bounds: dict[str, Any] = {"max_requests": max_requests, "max_seconds": max_seconds}
     async with bench_server(backend) as server:
         unlimited_rates(server)
         keys = api_keys(server, concurrency)
@@ -142,7 +142,7 @@ async def measure(backend: str, *, concurrency: int, max_requests: int, max_seco
             await measure_replayed(server, backend, keys, **bounds),
             await measure_sdk(server, backend, keys, **bounds),
             # The same path with a tool that touches no source: what /mcp costs before any data work.
-            await measure_replayed(server, backend, keys, "whoami", **bounds),
+            await measure_replayed(server, backend, keys, name="whoami", **bounds),
         ]
 
 
