@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bastion.tools.catalog import default_registry
+from bastion.tools.catalog import catalog_registry
 from bastion.tools.registry import ToolRegistry
 from bastion.tools.switches import inactive_tools
 from tests import test_cli
@@ -18,9 +18,9 @@ bastion = test_cli.bastion
 @pytest.fixture(autouse=True)
 def catalog_with_a_write_tool(monkeypatch: pytest.MonkeyPatch) -> ToolRegistry:
     """The product's registry plus the test-only ``set_note``, a tool that may be switched off."""
-    tools = default_registry()
+    tools = catalog_registry()
     tools.register(SET_NOTE)
-    monkeypatch.setattr("bastion.cli.tools.default_registry", lambda: tools)
+    monkeypatch.setattr("bastion.cli.tools.catalog_registry", lambda: tools)
     return tools
 
 
@@ -29,9 +29,11 @@ async def inactive(services) -> frozenset[str]:
         return await inactive_tools(session)
 
 
-async def test_tools_list_json_has_every_tool_with_its_metadata_and_switch(bastion):
+async def test_tools_list_json_has_every_tool_with_its_metadata_and_switch(bastion, catalog_with_a_write_tool):
     listed = await run_json(bastion, "tools", "list")
-    assert listed == [
+    assert [item["name"] for item in listed] == catalog_with_a_write_tool.names()
+    by_name = {item["name"]: item for item in listed}
+    assert [by_name["set_note"], by_name["whoami"]] == [
         {
             "name": "set_note",
             "title": "Set a note",
@@ -56,11 +58,14 @@ async def test_tools_list_json_has_every_tool_with_its_metadata_and_switch(basti
     ]
 
 
-async def test_tools_list_without_json_is_a_table_a_person_reads(bastion):
+async def test_tools_list_without_json_is_a_table_a_person_reads(bastion, catalog_with_a_write_tool):
     await bastion("tools", "disable", "set_note")
     result = await bastion("tools", "list")
     assert result.exit_code == 0, result.output
-    header, note, whoami = result.stdout.splitlines()
+    header, *rows = result.stdout.splitlines()
+    by_name = {row.split()[0]: row for row in rows}
+    note, whoami = by_name["set_note"], by_name["whoami"]
+    assert len(rows) == len(catalog_with_a_write_tool)
     assert header.split() == ["NAME", "TITLE", "CATEGORY", "RISK", "SCOPE", "ACTIVE", "DESCRIPTION"]
     assert note.split()[:9] == ["set_note", "Set", "a", "note", "write", "medium", "mcp:write", "off", "Saves"]
     assert whoami.split()[:8] == ["whoami", "Who", "am", "I", "session", "low", "mcp:read", "on"]
@@ -70,7 +75,9 @@ async def test_tools_disable_and_enable_switch_the_tool_and_audit_each_change(ba
     disabled = await run_json(bastion, "tools", "disable", "set_note")
     assert disabled == {"name": "set_note", "active": False, "changed": True}
     assert await inactive(services) == frozenset({"set_note"})
-    assert [item["active"] for item in await run_json(bastion, "tools", "list")] == [False, True]
+    switches = {item["name"]: item["active"] for item in await run_json(bastion, "tools", "list")}
+    assert [name for name, active in switches.items() if not active] == ["set_note"]
+    assert switches["whoami"] is True
     again = await run_json(bastion, "tools", "disable", "set_note")
     assert again == {"name": "set_note", "active": False, "changed": False}
     enabled = await bastion("tools", "enable", "set_note")

@@ -23,7 +23,7 @@ from bastion.oauth.authorize import BrowserSignIn
 from bastion.oauth.routes import oauth_routes
 from bastion.services import CONSOLE_DIR, Services, build_services
 from bastion.store.db import upgrade_database
-from bastion.tools.catalog import default_registry
+from bastion.tools.catalog import data_env_resolver, default_registry, preview_secret
 from bastion.web_session import LOGIN_PATH, csrf_ok, current_visitor
 
 # RFC 6749 §10.13 / RFC 9700 §4.16: pages that take a person's decision must never be framed.
@@ -90,7 +90,9 @@ class LimitBodySize:
 
 def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services | None = None) -> Starlette:
     services = services or build_services(settings, clock)
-    mcp = McpEndpoint(services, default_registry())
+    resolve_env = data_env_resolver(services.sources, preview_secret(settings))
+    registry = default_registry(resolve_env)
+    mcp = McpEndpoint(services, registry)
     # The console's sign-in, lent to the authorization endpoint: the OAuth core knows no cookie or account.
     sign_in = BrowserSignIn(current_visitor=current_visitor, csrf_ok=csrf_ok, login_path=LOGIN_PATH)
 
@@ -107,7 +109,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
         # The SDK's session manager must run in the parent app's lifespan, or /mcp fails.
         async with mcp.session_manager.run():
             yield
-        await services.engine.dispose()
+        await services.aclose()
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -115,7 +117,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
         Route("/metrics", metrics_endpoint(services), methods=["GET"]),
         *mcp.routes(),
         *oauth_routes(services, sign_in),
-        *console_routes(services),
+        *console_routes(services, registry),
         Mount("/static", app=StaticFiles(directory=str(CONSOLE_DIR / "static")), name="static"),
     ]
 

@@ -105,6 +105,10 @@ SETTING_SPECS: dict[str, SettingSpec] = {
         SettingSpec("rate_limit_per_day", int, 20_000, "Default MCP requests per day per connection.", 1, 100_000_000),
         SettingSpec("log_payloads", bool, False, "Record tool arguments and results in the audit log."),
         SettingSpec("audit_retention_days", int, 365, "Audit entries older than this are deleted.", 1, 3650, "days"),
+        SettingSpec(
+            "default_limit", int, 50, "Records a data tool returns when the call names no limit.", 1, 5000, "records"
+        ),
+        SettingSpec("max_limit", int, 500, "Most records one data tool call may return.", 1, 5000, "records"),
     )
 }
 
@@ -129,6 +133,9 @@ class ServerSettings:
     rate_limit_per_day: int = _default("rate_limit_per_day")
     log_payloads: bool = _default("log_payloads")
     audit_retention_days: int = _default("audit_retention_days")
+    # A default above the maximum is served as the maximum (tools/data/arguments.check_limit).
+    default_limit: int = _default("default_limit")
+    max_limit: int = _default("max_limit")
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> ServerSettings:

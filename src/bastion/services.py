@@ -14,6 +14,7 @@ from starlette.templating import Jinja2Templates
 from bastion.clock import Clock, utcnow
 from bastion.config import Settings
 from bastion.server_settings import ServerSettings
+from bastion.sources.runtime import SourceRuntime
 from bastion.store.db import create_engine, create_sessionmaker
 from bastion.store.repositories import StoredSettings
 
@@ -29,6 +30,11 @@ class Services:
     templates: Jinja2Templates
     # Per-process counters for /metrics; several processes each report their own.
     counters: dict[str, int] = field(default_factory=dict)
+    # The data source the tools use, rebuilt when its stored configuration changes (sources/runtime.py).
+    sources: SourceRuntime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sources = SourceRuntime(self.settings, self.transaction, self.clock)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -41,6 +47,11 @@ class Services:
 
     def count(self, name: str, by: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + by
+
+    async def aclose(self) -> None:
+        """Close the data source's connections, then the store's."""
+        await self.sources.aclose()
+        await self.engine.dispose()
 
 
 def template_environment() -> jinja2.Environment:

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from bastion.sources.port import Capability
 from bastion.tools.catalog import default_registry
+from bastion.tools.data import DATA_TOOLS
 from bastion.tools.registry import RiskLevel, ToolCategory, ToolHints, ToolRegistry, ToolSpec
 
 
@@ -86,5 +88,17 @@ def test_a_spec_that_would_mislead_clients_is_refused_when_defined(changes, mess
         replace(SEARCH, **changes)
 
 
-def test_the_default_catalog_serves_whoami():
-    assert default_registry().names() == ["whoami"]
+async def no_env(_ctx: Any) -> Any:
+    raise AssertionError("listing the catalog resolves no data tool env")
+
+
+def test_the_default_catalog_serves_whoami_and_every_data_tool_with_the_capability_it_needs():
+    catalog = default_registry(no_env)
+
+    assert catalog.names() == sorted(["whoami", *(tool.name for tool in DATA_TOOLS)])
+    assert catalog.get("whoami").required_capability is None
+    for tool in DATA_TOOLS:
+        assert catalog.get(tool.name).required_capability == tool.capability
+    assert catalog.get("search_records").required_capability is None
+    assert catalog.get("create_record").required_capability == Capability.WRITE
+    assert catalog.get("get_workflow_state").required_capability == Capability.WORKFLOW

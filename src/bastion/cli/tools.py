@@ -13,7 +13,7 @@ from bastion.cli import json_shapes, text
 from bastion.cli.options import JsonOption, show
 from bastion.cli.runner import fail, in_transaction
 from bastion.services import Services
-from bastion.tools.catalog import default_registry
+from bastion.tools.catalog import catalog_registry
 from bastion.tools.switches import SwitchChange, SwitchRefused, catalog, inactive_tools, set_tool_active
 
 tools_app = typer.Typer(help="The tool catalog: the tools /mcp serves and their on/off switches.", no_args_is_help=True)
@@ -25,7 +25,7 @@ def tools_list(as_json: JsonOption = False) -> None:
     """List every tool with its category, risk, required scope and whether it is switched on."""
 
     async def work(_services: Services, session: AsyncSession) -> list[dict[str, Any]]:
-        return [json_shapes.tool_as_dict(entry) for entry in catalog(default_registry(), await inactive_tools(session))]
+        return [json_shapes.tool_as_dict(entry) for entry in catalog(catalog_registry(), await inactive_tools(session))]
 
     listed = in_transaction(work)
     show(listed, as_json, text.tools_table(listed))
@@ -45,7 +45,7 @@ def tools_disable(name: ToolName, as_json: JsonOption = False) -> None:
 
 def switch(name: str, active: bool, as_json: bool) -> None:
     async def work(services: Services, session: AsyncSession) -> SwitchChange:
-        return await set_tool_active(session, services.clock(), default_registry(), name, active, actor_id=None)
+        return await set_tool_active(session, services.clock(), catalog_registry(), name, active, actor_id=None)
 
     try:
         change = in_transaction(work)

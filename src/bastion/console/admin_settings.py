@@ -166,6 +166,22 @@ SETTING_GROUPS = (
         ),
     ),
     SettingGroup(
+        "Data tools",
+        "How many records one tool call returns, so an AI model gets answers that fit its context.",
+        (
+            SettingField(
+                "default_limit",
+                "Records per call by default",
+                "What search and list tools return when the call names no limit (served as at most the maximum).",
+            ),
+            SettingField(
+                "max_limit",
+                "Most records per call",
+                "A call asking for more is refused with a sentence telling the model to page with offset.",
+            ),
+        ),
+    ),
+    SettingGroup(
         "Audit log",
         "What the audit log keeps, and for how long.",
         (

@@ -16,7 +16,7 @@ from bastion.console.pages import ConsolePages
 from bastion.console.paths import TOOLS_PATH
 from bastion.console.refusals import NotFound, Refusal
 from bastion.services import Services
-from bastion.tools.catalog import default_registry
+from bastion.tools.registry import ToolRegistry
 from bastion.tools.switches import CatalogEntry, SwitchRefused, catalog, catalog_entry, inactive_tools, set_tool_active
 from bastion.web_session import Visitor
 
@@ -33,9 +33,10 @@ def tool_path(name: str) -> str:
 
 
 class ToolPages(ConsolePages):
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, registry: ToolRegistry) -> None:
         super().__init__(services)
-        self.registry = default_registry()
+        # The registry /mcp serves, handed over by the composition root: the page shows exactly those tools.
+        self.registry = registry
 
     def named_entry(self, request: Request, inactive: frozenset[str]) -> CatalogEntry:
         spec = self.registry.get(request.path_params["name"])

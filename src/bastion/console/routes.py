@@ -36,12 +36,13 @@ from bastion.console.paths import (
 from bastion.console.wizard import ConnectPages
 from bastion.console.wizard_custom_oauth import CustomOAuthPages
 from bastion.services import Services
+from bastion.tools.registry import ToolRegistry
 
 
-def console_routes(services: Services) -> list[BaseRoute]:
+def console_routes(services: Services, registry: ToolRegistry) -> list[BaseRoute]:
     account, connect, custom = AccountPages(services), ConnectPages(services), CustomOAuthPages(services)
     settings, users, audit = SettingsPages(services), UserPages(services), AuditPages(services)
-    listed, tools = ConnectionPages(services), ToolPages(services)
+    listed, tools = ConnectionPages(services), ToolPages(services, registry)
     user = USERS_PATH + "/{user_id:int}"
     connection = CONNECTIONS_PATH + "/{connection_id}"
     pages: list[tuple[str, dict[str, Handler]]] = [

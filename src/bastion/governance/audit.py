@@ -42,6 +42,10 @@ EVENTS: dict[str, str] = {
     "tool.enabled": "An administrator switched a tool on in the tool catalog; clients see and may call it again.",
     "tool.disabled": "An administrator switched a tool off in the tool catalog; it left tools/list, calls are refused.",
     "settings.changed": "An administrator changed a server setting.",
+    "source.changed": "An administrator changed the data source (kind, URL, database, mode); never its secret.",
+    "odoo.linked": "A user's Odoo account was linked to their Bastion user, verified against Odoo.",
+    "odoo.unlinked": "A user's Odoo account was unlinked from their Bastion user.",
+    "odoo.link_rejected": "Odoo refused a linked user's API key (revoked or expired); they must link it again.",
 }
 
 

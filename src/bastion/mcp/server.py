@@ -24,6 +24,7 @@ from bastion import __version__
 from bastion.governance.audit import record
 from bastion.http_util import client_ip
 from bastion.services import Services
+from bastion.tools.catalog import SourceFilter
 from bastion.tools.context import Principal, ServerPort, ToolContext
 from bastion.tools.registry import ToolError, ToolRegistry, ToolSpec
 from bastion.tools.switches import active_only, inactive_refusal
@@ -143,6 +144,7 @@ def server_port(services: Services) -> ServerPort:
 
 def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
     port = server_port(services)
+    source_filter = SourceFilter(services.sources)
 
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
@@ -150,7 +152,8 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
         principal = principal_of(ctx)
         # Only the tools this credential may call: clients without step-up (Claude Code) would fail on the others.
         listed = await active_only(services.transaction, registry.visible_for(principal.scopes))
-        return types.ListToolsResult(tools=[to_mcp_tool(spec) for spec in listed])
+        offered = await source_filter.offered(listed)
+        return types.ListToolsResult(tools=[to_mcp_tool(spec) for spec in listed if offered(spec)])
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -169,8 +172,10 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
             raise MCPError(INVALID_PARAMS, message)
         arguments = params.arguments or {}
         started = time.perf_counter()
-        if switched_off := await inactive_refusal(services.transaction, spec.name):
-            outcome = error_result(switched_off)
+        # Switched off in the catalog, or not something the current source can do: refused with the reason.
+        refusal = await inactive_refusal(services.transaction, spec.name) or await source_filter.refusal(spec)
+        if refusal is not None:
+            outcome = error_result(refusal)
         else:
             outcome = await run_tool(spec, ToolContext(principal, port, ctx.protocol_version), arguments)
         duration_ms = round((time.perf_counter() - started) * 1000)

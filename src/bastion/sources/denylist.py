@@ -44,6 +44,9 @@ STORE_TABLES = frozenset(
         "tokens",
         "server_settings",
         "audit_events",
+        "data_source",
+        "odoo_links",
+        "tool_switches",
         "alembic_version",
     }
 )

@@ -17,6 +17,7 @@ from jsonschema.exceptions import SchemaError
 from mcp_types import EmbeddedResource
 
 from bastion import scopes as scope_rules
+from bastion.sources.port import Capability
 from bastion.tools.context import ToolContext
 
 ToolHandler = Callable[[ToolContext, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -70,6 +71,8 @@ class ToolSpec:
     render_text: Callable[[dict[str, Any]], str] | None = None
     # Files the result carries as MCP embedded resources after the text (read_attachment).
     embedded_resources: Callable[[dict[str, Any]], list[EmbeddedResource]] | None = None
+    # What the data source must offer for this tool to be listed and callable (None: every source serves it).
+    required_capability: Capability | None = None
     validator: Draft202012Validator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

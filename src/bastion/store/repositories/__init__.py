@@ -4,6 +4,7 @@
 from bastion.store.repositories.audit import AuditLog, AuditQuery
 from bastion.store.repositories.connection_listing import ConnectionListing, ListCriteria
 from bastion.store.repositories.connections import Connections
+from bastion.store.repositories.data_sources import DataSources, OdooLinks
 from bastion.store.repositories.settings import StoredSettings
 from bastion.store.repositories.tokens import AuthorizationCodes, Consents, Tokens
 from bastion.store.repositories.tool_switches import ToolSwitches
@@ -17,7 +18,9 @@ __all__ = [
     "ConnectionListing",
     "Connections",
     "Consents",
+    "DataSources",
     "ListCriteria",
+    "OdooLinks",
     "SetupLinks",
     "StoredSettings",
     "Tokens",

@@ -60,6 +60,7 @@ class DataTool:
             handler=handler_for(self.function, resolve_env),
             render_text=self.render_text,
             embedded_resources=self.embedded_resources,
+            required_capability=self.capability,
         )
 
 
