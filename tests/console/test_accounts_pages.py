@@ -269,7 +269,10 @@ async def test_the_home_page_shows_the_role_the_mcp_url_with_a_copy_button_and_t
     page = (await client.get("/console")).text
 
     assert "<dd>Administrator</dd>" in page
-    assert '<input type="text" id="mcp-url" value="http://testserver/mcp" readonly>' in page
+    assert (
+        '<input type="text" id="mcp-url" value="http://testserver/mcp" readonly spellcheck="false" autocomplete="off"'
+        ' aria-describedby="mcp-url-hint">'
+    ) in page
     assert 'data-copy-target="mcp-url"' in page
     assert re.search(r"<dt>Connections acting as you</dt>\s*<dd>2</dd>", page)
 

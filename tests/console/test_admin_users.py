@@ -32,7 +32,7 @@ async def reload(services, user_id: int):
 
 
 def setup_link(html: str) -> str:
-    found = re.search(r'<input type="text" id="setup-link" value="([^"]+)" readonly>', html)
+    found = re.search(r'<input type="text" id="setup-link" value="([^"]+)" readonly[ >]', html)
     assert found, "no setup link on the page"
     return found.group(1).replace("&amp;", "&")
 
@@ -223,6 +223,28 @@ async def test_a_role_change_is_confirmed_on_the_users_page(client, services):
 
     assert "alice is now a user" in (await client.get(demoted.headers["location"])).text
     assert not (await reload(services, alice.id)).is_admin
+
+
+async def test_a_users_page_offers_the_role_change_that_applies_as_a_form_with_the_csrf_token(client, services):
+    csrf_token = await signed_in_admin(client, services)
+    alice = await make_user(services, "alice")
+    grace = await make_user(services, "grace", admin=True)
+
+    def role_form(user_id: int, role: str, title: str) -> str:
+        return (
+            f'<form method="post" action="/console/users/{user_id}/role">\n'
+            f'    <input type="hidden" name="csrf_token" value="{csrf_token}">\n'
+            f'    <input type="hidden" name="role" value="{role}">\n'
+            f'    <button type="submit" class="button secondary">{title}</button>\n'
+            "  </form>"
+        )
+
+    user_page = (await client.get(f"{USERS}/{alice.id}")).text
+    admin_page = (await client.get(f"{USERS}/{grace.id}")).text
+
+    assert role_form(alice.id, "admin", "Make alice an administrator") in user_page
+    assert 'value="user"' not in user_page
+    assert role_form(grace.id, "user", "Make grace a user") in admin_page
 
 
 async def test_an_administrator_cannot_demote_or_deactivate_themselves(client, services):

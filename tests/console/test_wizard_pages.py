@@ -57,7 +57,7 @@ async def store_setting(services, key: str, value) -> None:
 
 
 def input_value(page: str, element_id: str) -> str:
-    found = re.search(rf'<input type="text" id="{element_id}" value="([^"]*)" readonly>', page)
+    found = re.search(rf'<input type="text" id="{element_id}" value="([^"]*)" readonly[ >]', page)
     assert found, f"no read-only input #{element_id} in the page"
     return html.unescape(found.group(1))
 
