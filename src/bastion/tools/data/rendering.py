@@ -98,13 +98,17 @@ def render_names(output: dict[str, Any]) -> str:
     )
 
 
+def dry_run_text(output: dict[str, Any], would: str, rows: list[dict[str, Any]], then: str, shown: str = "") -> str:
+    """What a dry run would do, the rows it would touch, and how to carry it out with its preview id."""
+    return (
+        f"Dry run: would {would} {len(rows)} {output['model']} record(s){shown}; nothing was changed. "
+        f"To {then}, call again without dry_run and with preview_id {output['preview_id']}.\n{table(rows)}"
+    )
+
+
 def render_create(output: dict[str, Any]) -> str:
     if output["dry_run"]:
-        rows = output["would_create"]
-        return (
-            f"Dry run: would create {len(rows)} {output['model']} record(s); nothing was changed. "
-            f"To create them, call again without dry_run and with preview_id {output['preview_id']}.\n{table(rows)}"
-        )
+        return dry_run_text(output, "create", output["would_create"], "create them")
     return f"Created {len(output['ids'])} {output['model']} record(s): ids {', '.join(map(str, output['ids']))}."
 
 
@@ -117,21 +121,14 @@ def render_update(output: dict[str, Any]) -> str:
             }
             for change in output["changes"]
         ]
-        return (
-            f"Dry run: would update {len(rows)} {output['model']} record(s) (current → new); nothing was changed. "
-            f"To apply, call again without dry_run and with preview_id {output['preview_id']}.\n{table(rows)}"
-        )
+        return dry_run_text(output, "update", rows, "apply", shown=" (current → new)")
     ids = ", ".join(map(str, output["updated"]))
     return f"Updated {output['fields'] and ', '.join(output['fields'])} on {output['model']} ids {ids}."
 
 
 def render_delete(output: dict[str, Any]) -> str:
     if output["dry_run"]:
-        rows = output["would_delete"]
-        return (
-            f"Dry run: would delete {len(rows)} {output['model']} record(s); nothing was changed. "
-            f"To delete them, call again without dry_run and with preview_id {output['preview_id']}.\n{table(rows)}"
-        )
+        return dry_run_text(output, "delete", output["would_delete"], "delete them")
     return f"Deleted {output['model']} ids {', '.join(map(str, output['deleted']))}."
 
 
