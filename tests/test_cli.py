@@ -95,11 +95,12 @@ async def give_access_tokens(services, connection: Connection, count: int) -> No
 @pytest.mark.parametrize(
     ("group", "commands"),
     [
-        ((), ["serve", "users", "connections", "settings", "db"]),
-        (("users",), ["add", "list", "deactivate", "reactivate"]),
+        ((), ["serve", "users", "connections", "settings", "db", "source"]),
+        (("users",), ["add", "list", "deactivate", "reactivate", "link-odoo", "unlink-odoo"]),
         (("connections",), ["add-oauth", "add-key", "list", "show", "rotate", "revoke", "reactivate"]),
         (("settings",), ["show", "set"]),
         (("db",), ["upgrade"]),
+        (("source",), ["show", "test", "set-demo", "set-sql", "set-odoo"]),
     ],
 )
 def test_the_command_names_stay_what_the_docs_and_scripts_use(group, commands):
@@ -119,7 +120,7 @@ def test_every_command_that_prints_data_takes_json():
         for name, command in sub.commands.items()
     }
 
-    assert len(leaves) == 14
+    assert len(leaves) == 21
     without_json = [name for name, command in leaves.items() if not any("--json" in p.opts for p in command.params)]
     assert without_json == []
 
@@ -495,7 +496,7 @@ async def test_settings_set_refuses_a_bad_key_or_value_and_stores_nothing(bastio
 
 
 async def test_db_upgrade_prints_the_revision(bastion):
-    assert await run_json(bastion, "db", "upgrade") == {"revision": "0002"}
+    assert await run_json(bastion, "db", "upgrade") == {"revision": "0003"}
 
 
 async def test_a_bad_public_url_is_one_line_naming_the_variable(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import typer
 
 from bastion.cli import connections, db, serve, settings, users
+from bastion.cli import source as source_commands
 
 app = typer.Typer(
     help="Bastion: a self-hosted MCP server with its own OAuth 2.1 authorization server.",
@@ -24,6 +25,7 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(connections.connections_app, name="connections")
 app.add_typer(settings.settings_app, name="settings")
 app.add_typer(db.db_app, name="db")
+app.add_typer(source_commands.source_app, name="source")
 
 
 def main() -> None:
