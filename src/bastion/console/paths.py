@@ -11,6 +11,7 @@ LOGOUT_PATH, PASSWORD_PATH = f"{HOME_PATH}/logout", f"{HOME_PATH}/password"
 
 # Administrators' pages
 SETTINGS_PATH, USERS_PATH, AUDIT_PATH = f"{HOME_PATH}/settings", f"{HOME_PATH}/users", f"{HOME_PATH}/audit"
+SOURCE_PATH, ODOO_ACCOUNT_PATH = f"{HOME_PATH}/source", f"{HOME_PATH}/account/odoo"  # the data source, own Odoo link
 
 # Connections, and the Connect a New Tool wizard
 CONNECTIONS_PATH = f"{HOME_PATH}/connections"
@@ -30,8 +31,10 @@ __all__ = [
     "HOME_PATH",
     "LOGIN_PATH",
     "LOGOUT_PATH",
+    "ODOO_ACCOUNT_PATH",
     "PASSWORD_PATH",
     "SAVE_PATH",
     "SETTINGS_PATH",
+    "SOURCE_PATH",
     "USERS_PATH",
 ]

@@ -31,6 +31,7 @@ from bastion.console.paths import (
     SETTINGS_PATH,
     USERS_PATH,
 )
+from bastion.console.source_pages import source_routes
 from bastion.console.wizard import ConnectPages
 from bastion.console.wizard_custom_oauth import CustomOAuthPages
 from bastion.services import Services
@@ -68,6 +69,7 @@ def console_routes(services: Services) -> list[BaseRoute]:
         (user + "/reactivate", {"POST": users.reactivate}),
         (user + "/setup-link", {"POST": users.new_setup_link}),
         (AUDIT_PATH, {"GET": audit.index}),
+        *source_routes(services),
         # Connections
         (CONNECTIONS_PATH, {"GET": listed.show_list}),
         (connection, {"GET": listed.show, "POST": listed.save}),
