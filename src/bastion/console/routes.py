@@ -14,6 +14,7 @@ from bastion.console.admin_audit import AuditPages
 from bastion.console.admin_settings import SettingsPages
 from bastion.console.admin_users import UserPages
 from bastion.console.connection_pages import ConnectionPages
+from bastion.console.odoo_account_pages import odoo_account_routes
 from bastion.console.pages import Handler
 from bastion.console.paths import (
     API_KEY_PATH,
@@ -47,9 +48,11 @@ def console_routes(services: Services) -> list[BaseRoute]:
         # Account pages
         (HOME_PATH, {"GET": account.home}),
         (LOGIN_PATH, {"GET": account.show_login, "POST": account.login}),
+        (LOGIN_PATH + "/odoo", {"POST": account.login_with_odoo}),
         (LOGOUT_PATH, {"POST": account.logout}),
         (accounts.SETUP_PATH, {"GET": account.show_setup, "POST": account.setup}),
         (PASSWORD_PATH, {"GET": account.show_password, "POST": account.change_password}),
+        *odoo_account_routes(services),
         # Connect a New Tool
         (CONNECT_PATH, {"GET": connect.choose}),
         (BROWSER_PATH, {"GET": connect.browser_done}),

@@ -106,14 +106,17 @@ class SourcePages(ConsolePages):
         kind = request.path_params["kind"]
         if kind not in KINDS:
             raise NotFound("No such data source", "The Data source page switches to the demo, SQL or Odoo.")
+        url, writable, database = field(form, "url"), field(form, "writable") == "true", field(form, "database").strip()
+        mode, protocol = field(form, "mode") or PER_USER, field(form, "protocol") or "auto"
+        service_login, api_key = field(form, "service_login").strip(), field(form, "api_key").strip()
         values = {
-            "sql_url": shown_sql_url(field(form, "url")) if kind == SQL else "",
-            "writable": field(form, "writable") == "true",
-            "odoo_url": field(form, "url").strip() if kind == ODOO else "",
-            "database": field(form, "database").strip(),
-            "mode": field(form, "mode") or PER_USER,
-            "service_login": field(form, "service_login").strip(),
-            "protocol": field(form, "protocol") or "auto",
+            "sql_url": shown_sql_url(url) if kind == SQL else "",
+            "writable": writable,
+            "odoo_url": url.strip() if kind == ODOO else "",
+            "database": database,
+            "mode": mode,
+            "service_login": service_login,
+            "protocol": protocol,
         }
         now = self.services.clock()
         try:
@@ -125,23 +128,19 @@ class SourcePages(ConsolePages):
                 if kind == DEMO:
                     await use_demo(session, self.settings, now, actor_id=visitor.user.id)
                 elif kind == SQL:
-                    await use_sql(
-                        session, self.settings, now, field(form, "url"), writable=values["writable"],
-                        actor_id=visitor.user.id,
-                    )  # fmt: skip
+                    await use_sql(session, self.settings, now, url, writable=writable, actor_id=visitor.user.id)
                 else:
-                    if values["mode"] not in MODES:
+                    if mode not in MODES:
                         raise SourceConfigError("Choose a mode: per user or service account.")
-                    service = values["mode"] == SERVICE
-                    if service and not (values["service_login"] and field(form, "api_key").strip()):
+                    service = mode == SERVICE
+                    if service and not (service_login and api_key):
                         raise SourceConfigError(
                             "A service account needs its Odoo login and an API key; give both, or choose per-user mode."
                         )
                     await use_odoo(
-                        session, self.settings, now, values["odoo_url"], values["database"],
-                        service_login=values["service_login"] if service else None,
-                        api_key=field(form, "api_key") if service else None,
-                        protocol=values["protocol"], actor_id=visitor.user.id,
+                        session, self.settings, now, url, database,
+                        service_login=service_login if service else None, api_key=api_key if service else None,
+                        protocol=protocol, actor_id=visitor.user.id,
                     )  # fmt: skip
         except SourceConfigError as error:
             return await self.source_page(request, values=values, errors={kind: str(error)}, status_code=400)
