@@ -97,12 +97,13 @@ async def give_access_tokens(services, connection: Connection, count: int) -> No
 @pytest.mark.parametrize(
     ("group", "commands"),
     [
-        ((), ["serve", "users", "connections", "settings", "tools", "db"]),
-        (("users",), ["add", "list", "deactivate", "reactivate"]),
+        ((), ["serve", "users", "connections", "settings", "tools", "db", "source"]),
+        (("users",), ["add", "list", "deactivate", "reactivate", "link-odoo", "unlink-odoo"]),
         (("connections",), ["add-oauth", "add-key", "list", "show", "rotate", "revoke", "reactivate"]),
         (("settings",), ["show", "set"]),
         (("tools",), ["list", "enable", "disable"]),
         (("db",), ["upgrade"]),
+        (("source",), ["show", "test", "set-demo", "set-sql", "set-odoo"]),
     ],
 )
 def test_the_command_names_stay_what_the_docs_and_scripts_use(group, commands):
@@ -122,7 +123,7 @@ def test_every_command_that_prints_data_takes_json():
         for name, command in sub.commands.items()
     }
 
-    assert len(leaves) == 17
+    assert len(leaves) == 24
     without_json = [name for name, command in leaves.items() if not any("--json" in p.opts for p in command.params)]
     assert without_json == []
 

@@ -1,4 +1,4 @@
-"""The ``bastion`` command: serve, users, connections, settings, tools, db.
+"""The ``bastion`` command: serve, users, connections, settings, tools, db, source.
 
 A thin shell over the same functions the console calls (``bastion.accounts``, ``bastion.connections``).
 One module per group; each command's database work goes through ``runner`` (one transaction on a database
@@ -11,6 +11,7 @@ from __future__ import annotations
 import typer
 
 from bastion.cli import connections, db, serve, settings, tools, users
+from bastion.cli import source as source_commands
 
 app = typer.Typer(
     help="Bastion: a self-hosted MCP server with its own OAuth 2.1 authorization server.",
@@ -25,6 +26,7 @@ app.add_typer(connections.connections_app, name="connections")
 app.add_typer(settings.settings_app, name="settings")
 app.add_typer(tools.tools_app, name="tools")
 app.add_typer(db.db_app, name="db")
+app.add_typer(source_commands.source_app, name="source")
 
 
 def main() -> None:

@@ -13,6 +13,9 @@ from bastion.accounts import Deactivation
 from bastion.connection_wording import describe_type
 from bastion.governance.connection_status import ConnectionStatus, Status
 from bastion.server_settings import SETTING_SPECS
+from bastion.sources.configuration import SourceSettings
+from bastion.sources.odoo_links import LinkState
+from bastion.sources.port import SourceStatus
 from bastion.store.models import Connection, User
 from bastion.tools.switches import CatalogEntry, SwitchChange
 
@@ -175,3 +178,45 @@ def setting_changed(key: str, value: Any, previous: Any) -> dict[str, Any]:
 
 def database_revision(revision: str | None) -> dict[str, Any]:
     return {"revision": revision}
+
+
+# --- data source and Odoo links ------------------------------------------------------------------
+
+
+def source_settings(configured: SourceSettings) -> dict[str, Any]:
+    """``source show`` and ``source set-*``: the configuration without its secret (``has_secret``: one is kept)."""
+    return {
+        "kind": configured.kind,
+        "url": configured.url,
+        "database": configured.database,
+        "writable": configured.writable,
+        "mode": configured.mode,
+        "protocol": configured.protocol,
+        "service_login": configured.service_login,
+        "has_secret": configured.has_secret,
+        "updated_at": iso(configured.updated_at),
+    }
+
+
+def source_status(status: SourceStatus) -> dict[str, Any]:
+    """``source test``: which server answered, over what protocol, as which identity (``""``: none was used)."""
+    return {
+        "kind": status.kind,
+        "version": status.version,
+        "protocol": status.protocol,
+        "identity": status.identity,
+        "detail": status.detail,
+    }
+
+
+def odoo_linked(login: str, link: LinkState) -> dict[str, Any]:
+    return {
+        "login": login,
+        "odoo_login": link.odoo_login,
+        "state": link.state,
+        "verified_at": iso(link.verified_at),
+    }
+
+
+def odoo_unlinked(login: str, removed: bool) -> dict[str, Any]:
+    return {"login": login, "unlinked": removed}

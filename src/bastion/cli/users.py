@@ -13,11 +13,15 @@ from bastion.accounts import AccountError
 from bastion.cli import json_shapes, text
 from bastion.cli.options import JsonOption, YesOption, show
 from bastion.cli.runner import fail, in_transaction
+from bastion.cli.source_runner import read_api_key_from_stdin, with_source
 from bastion.services import Services
+from bastion.sources.odoo_links import LinkState, link_odoo_account, unlink_odoo_account
 from bastion.store.models import User
 from bastion.store.repositories import Users
 
-users_app = typer.Typer(help="Console users: add, list, deactivate and reactivate.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Console users: add, list, deactivate and reactivate; link their Odoo accounts.", no_args_is_help=True
+)
 Login = Annotated[str, typer.Argument(help="The user's login.")]
 
 
@@ -93,3 +97,40 @@ def users_reactivate(login: Login, as_json: JsonOption = False) -> None:
 
     in_transaction(work)
     show(json_shapes.user_reactivated(login), as_json, text.user_reactivated(login))
+
+
+@users_app.command("link-odoo")
+def users_link_odoo(
+    login: Login,
+    odoo_login: Annotated[str, typer.Option("--odoo-login", help="The user's login in Odoo.")],
+    api_key_stdin: Annotated[
+        bool, typer.Option("--api-key-stdin", help="Read the user's Odoo API key from standard input (required).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Link a user's own Odoo account (per-user mode): the login and API key are verified against Odoo first."""
+    if not api_key_stdin:
+        fail("Pipe the user's Odoo API key in with --api-key-stdin; a key is never given as an argument.")
+    key = read_api_key_from_stdin()
+
+    async def work(services: Services) -> LinkState:
+        async with services.transaction() as session:
+            user = await find_account(session, login)
+            return await link_odoo_account(
+                session, services.sources, services.clock(), user, odoo_login, key, actor_id=None
+            )
+
+    shown = json_shapes.odoo_linked(login, with_source(work))
+    show(shown, as_json, text.odoo_linked(shown))
+
+
+@users_app.command("unlink-odoo")
+def users_unlink_odoo(login: Login, as_json: JsonOption = False) -> None:
+    """Forget a user's linked Odoo account (its API key is deleted, not revoked in Odoo)."""
+
+    async def work(services: Services, session: AsyncSession) -> bool:
+        user = await find_account(session, login)
+        return await unlink_odoo_account(session, services.clock(), user, actor_id=None)
+
+    shown = json_shapes.odoo_unlinked(login, in_transaction(work))
+    show(shown, as_json, text.odoo_unlinked(shown))

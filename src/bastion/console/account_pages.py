@@ -10,7 +10,10 @@ from __future__ import annotations
 import hmac
 import math
 import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -29,6 +32,9 @@ from bastion.passwords import (
     hash_password,
     verify_password,
 )
+from bastion.sources.configuration import ODOO, current_source_settings
+from bastion.sources.odoo_links import sign_in_with_odoo
+from bastion.store.models import User
 from bastion.store.repositories import AuditLog, BrowserSessions, Connections
 from bastion.web_session import (
     LOGIN_PATH,
@@ -76,11 +82,29 @@ class AccountPages(ConsolePages):
 
     # --- sign in / out -------------------------------------------------------------------------------
 
-    def login_page(
-        self, request: Request, next_path: str, *, login: str = "", error: str = "", status_code: int = 200
+    async def login_page(
+        self,
+        request: Request,
+        next_path: str,
+        *,
+        login: str = "",
+        error: str = "",
+        odoo_login: str = "",
+        odoo_error: str = "",
+        status_code: int = 200,
     ) -> Response:
+        async with self.services.transaction() as session:
+            odoo = (await current_source_settings(session)).kind == ODOO
         token = login_csrf_token(request)
-        context = {"csrf_token": token, "next": next_path, "login": login, "error": error}
+        context = {
+            "csrf_token": token,
+            "next": next_path,
+            "login": login,
+            "error": error,
+            "odoo": odoo,
+            "odoo_login": odoo_login,
+            "odoo_error": odoo_error,
+        }
         return self.with_login_csrf(self.render(request, "login.html", context, status_code), token)
 
     async def show_login(self, request: Request) -> Response:
@@ -89,7 +113,7 @@ class AccountPages(ConsolePages):
             visitor = await current_visitor(request, session, self.services.clock())
         if visitor is not None:
             return RedirectResponse(next_path, status_code=303)
-        return self.login_page(request, next_path)
+        return await self.login_page(request, next_path)
 
     async def login(self, request: Request) -> Response:
         form = await request.form()
@@ -97,10 +121,50 @@ class AccountPages(ConsolePages):
         next_path = safe_next(field(form, "next"))
         if not login_csrf_ok(request, field(form, "csrf_token")):
             error = "This sign-in form expired or came from another site. Enter your login and password again."
-            return self.login_page(request, next_path, login=login, error=error, status_code=403)
+            return await self.login_page(request, next_path, login=login, error=error, status_code=403)
         if not login or not password:
             error = "Enter both your login and your password."
-            return self.login_page(request, next_path, login=login, error=error, status_code=400)
+            return await self.login_page(request, next_path, login=login, error=error, status_code=400)
+
+        async def check(session: AsyncSession, now: datetime, address: str | None) -> User:
+            # A failure is audited inside authenticate; it is the only write, so committing it is right.
+            return await accounts.authenticate(session, now, login, password, address)
+
+        async def refused(message: str) -> Response:
+            return await self.login_page(request, next_path, login=login, error=message, status_code=400)
+
+        return await self.sign_in(request, login, next_path, check, refused)
+
+    async def login_with_odoo(self, request: Request) -> Response:
+        """Sign in with an Odoo login and API key (Odoo sources): throttled and audited like a password sign-in."""
+        form = await request.form()
+        odoo_login, api_key = field(form, "odoo_login").strip(), field(form, "api_key").strip()
+        next_path = safe_next(field(form, "next"))
+        if not login_csrf_ok(request, field(form, "csrf_token")):
+            error = "This sign-in form expired or came from another site. Enter your Odoo login and API key again."
+            return await self.login_page(request, next_path, odoo_login=odoo_login, odoo_error=error, status_code=403)
+        if not odoo_login or not api_key:
+            error = "Enter both your Odoo login and an Odoo API key."
+            return await self.login_page(request, next_path, odoo_login=odoo_login, odoo_error=error, status_code=400)
+
+        async def check(session: AsyncSession, now: datetime, address: str | None) -> User:
+            # A refusal is audited inside sign_in_with_odoo (``user.sign_in_failed``, method odoo): keep it.
+            return await sign_in_with_odoo(session, self.services.sources, now, odoo_login, api_key, client_ip=address)
+
+        async def refused(message: str) -> Response:
+            return await self.login_page(request, next_path, odoo_login=odoo_login, odoo_error=message, status_code=400)
+
+        return await self.sign_in(request, odoo_login, next_path, check, refused)
+
+    async def sign_in(
+        self,
+        request: Request,
+        login: str,
+        next_path: str,
+        check: Callable[[AsyncSession, datetime, str | None], Awaitable[User]],
+        refused: Callable[[str], Awaitable[Response]],
+    ) -> Response:
+        """Throttle, ``check`` the credentials, start a fresh browser session: the same for every way to sign in."""
         now = self.services.clock()
         address = client_ip(request, self.settings.trusted_proxies)
         async with self.services.transaction() as session:
@@ -117,15 +181,17 @@ class AccountPages(ConsolePages):
                 )
             else:
                 try:
-                    # A failure is audited inside authenticate; it is the only write, so committing it is right.
-                    user = await accounts.authenticate(session, now, login, password, address)
+                    user = await check(session, now, address)
                 except AccountError as exc:
-                    return self.login_page(request, next_path, login=login, error=str(exc), status_code=400)
-                previous = request.cookies.get(SESSION_COOKIE)
-                if previous:
-                    # A fresh session on every sign-in: a cookie planted before sign-in is worth nothing after.
-                    await accounts.end_browser_session(session, previous)
-                signed_in = await accounts.start_browser_session(session, now, user)
+                    failed = str(exc)
+                    signed_in = None
+                else:
+                    failed = ""
+                    previous = request.cookies.get(SESSION_COOKIE)
+                    if previous:
+                        # A fresh session on every sign-in: a cookie planted before sign-in is worth nothing after.
+                        await accounts.end_browser_session(session, previous)
+                    signed_in = await accounts.start_browser_session(session, now, user)
         if retry_at is not None:
             # Raised after the transaction: the throttled attempt stays in the audit log.
             raise Refusal(
@@ -137,6 +203,8 @@ class AccountPages(ConsolePages):
                 link_text="Back to sign-in",
                 headers={"Retry-After": str(max(1, math.ceil((retry_at - now).total_seconds())))},
             )
+        if signed_in is None:
+            return await refused(failed)
         response = RedirectResponse(next_path, status_code=303)
         set_session_cookie(response, signed_in.session_secret, self.settings)
         return response

@@ -21,6 +21,8 @@ from bastion.console.pages import ConsolePages, field, utc
 from bastion.console.paths import USERS_PATH
 from bastion.console.refusals import NotFound
 from bastion.governance.connection_status import ConnectionStatus, connection_status
+from bastion.sources.configuration import ODOO, current_source_settings
+from bastion.sources.odoo_links import LinkState, odoo_link_states
 from bastion.store.models import Connection, User
 from bastion.store.repositories import Connections, Users
 from bastion.web_session import Visitor
@@ -107,7 +109,10 @@ class UserPages(ConsolePages):
             visitor = await self.administrator(request, session)
             users = await Users(session).listing()
             counts = await Connections(session).count_by_user()
-        context = {"visitor": visitor, "section": "users", "users": users, "counts": counts, "utc": utc}
+            links = await self.odoo_links(session, [user.id for user in users])
+        context = {
+            "visitor": visitor, "section": "users", "users": users, "counts": counts, "links": links, "utc": utc,
+        }  # fmt: skip
         return self.render(request, "users.html", context)
 
     # --- invite ---------------------------------------------------------------------------------------
@@ -181,6 +186,7 @@ class UserPages(ConsolePages):
             active_connections = await Connections(session).count_unrevoked(user_id=user.id)
             total_connections = await Connections(session).count_for_user(user.id)
             active_admins = await Users(session).count_active_admins()
+            links = await self.odoo_links(session, [user.id])
         context: dict[str, Any] = {
             "visitor": visitor,
             "section": "users",
@@ -190,11 +196,18 @@ class UserPages(ConsolePages):
             "total_connections": total_connections,
             "demote_refusal": guard_message(user, visitor.user, active_admins, "take the administrator role away from"),
             "deactivate_refusal": guard_message(user, visitor.user, active_admins, "deactivate"),
+            "links": links,
             "error": error,
             "message": "" if error else done_message(request.query_params.get("done", ""), user, request.query_params),
             "utc": utc,
         }
         return self.render(request, "users_detail.html", context, status_code)
+
+    async def odoo_links(self, session: AsyncSession, user_ids: list[int]) -> dict[int, LinkState] | None:
+        """Each user's Odoo link when the source is Odoo (the column and fact are shown then); otherwise None."""
+        if (await current_source_settings(session)).kind != ODOO:
+            return None
+        return await odoo_link_states(session, user_ids)
 
     async def connection_rows(self, session: AsyncSession, user: User) -> list[ConnectionRow]:
         now = self.services.clock()

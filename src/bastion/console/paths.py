@@ -12,6 +12,7 @@ LOGOUT_PATH, PASSWORD_PATH = f"{HOME_PATH}/logout", f"{HOME_PATH}/password"
 # Administrators' pages
 SETTINGS_PATH, USERS_PATH, AUDIT_PATH = f"{HOME_PATH}/settings", f"{HOME_PATH}/users", f"{HOME_PATH}/audit"
 TOOLS_PATH = f"{HOME_PATH}/tools"
+SOURCE_PATH, ODOO_ACCOUNT_PATH = f"{HOME_PATH}/source", f"{HOME_PATH}/account/odoo"  # the data source, own Odoo link
 
 # Connections, and the Connect a New Tool wizard
 CONNECTIONS_PATH = f"{HOME_PATH}/connections"
@@ -31,9 +32,11 @@ __all__ = [
     "HOME_PATH",
     "LOGIN_PATH",
     "LOGOUT_PATH",
+    "ODOO_ACCOUNT_PATH",
     "PASSWORD_PATH",
     "SAVE_PATH",
     "SETTINGS_PATH",
     "TOOLS_PATH",
+    "SOURCE_PATH",
     "USERS_PATH",
 ]

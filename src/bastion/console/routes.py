@@ -15,6 +15,7 @@ from bastion.console.admin_settings import SettingsPages
 from bastion.console.admin_tools import ToolPages
 from bastion.console.admin_users import UserPages
 from bastion.console.connection_pages import ConnectionPages
+from bastion.console.odoo_account_pages import odoo_account_routes
 from bastion.console.pages import Handler
 from bastion.console.paths import (
     API_KEY_PATH,
@@ -33,6 +34,7 @@ from bastion.console.paths import (
     TOOLS_PATH,
     USERS_PATH,
 )
+from bastion.console.source_pages import source_routes
 from bastion.console.wizard import ConnectPages
 from bastion.console.wizard_custom_oauth import CustomOAuthPages
 from bastion.services import Services
@@ -49,9 +51,11 @@ def console_routes(services: Services, registry: ToolRegistry) -> list[BaseRoute
         # Account pages
         (HOME_PATH, {"GET": account.home}),
         (LOGIN_PATH, {"GET": account.show_login, "POST": account.login}),
+        (LOGIN_PATH + "/odoo", {"POST": account.login_with_odoo}),
         (LOGOUT_PATH, {"POST": account.logout}),
         (accounts.SETUP_PATH, {"GET": account.show_setup, "POST": account.setup}),
         (PASSWORD_PATH, {"GET": account.show_password, "POST": account.change_password}),
+        *odoo_account_routes(services),
         # Connect a New Tool
         (CONNECT_PATH, {"GET": connect.choose}),
         (BROWSER_PATH, {"GET": connect.browser_done}),
@@ -74,6 +78,7 @@ def console_routes(services: Services, registry: ToolRegistry) -> list[BaseRoute
         (TOOLS_PATH, {"GET": tools.index}),
         (TOOLS_PATH + "/{name}/disable", {"GET": tools.confirm_disable, "POST": tools.disable}),
         (TOOLS_PATH + "/{name}/enable", {"POST": tools.enable}),
+        *source_routes(services),
         # Connections
         (CONNECTIONS_PATH, {"GET": listed.show_list}),
         (connection, {"GET": listed.show, "POST": listed.save}),

@@ -41,10 +41,11 @@ class LinkState:
     state: str  # "linked" | "rejected" (Odoo refused the key since it was verified: revoked or expired)
     verified_at: datetime
     last_error: str = ""
+    changed_at: datetime | None = None  # when the state was last set: "rejected since" on the Users page
 
     @classmethod
     def of(cls, link: OdooLink) -> LinkState:
-        return cls(link.odoo_login, link.state, link.verified_at, link.last_error)
+        return cls(link.odoo_login, link.state, link.verified_at, link.last_error, link.updated_at)
 
 
 @dataclass(frozen=True)
