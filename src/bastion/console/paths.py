@@ -36,7 +36,7 @@ __all__ = [
     "PASSWORD_PATH",
     "SAVE_PATH",
     "SETTINGS_PATH",
-    "TOOLS_PATH",
     "SOURCE_PATH",
+    "TOOLS_PATH",
     "USERS_PATH",
 ]
