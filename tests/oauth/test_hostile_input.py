@@ -1,4 +1,4 @@
-"""Hostile input at the OAuth endpoints: a NUL in a parameter, malformed multipart.
+"""Hostile input at the OAuth endpoints: a NUL in a parameter, malformed multipart, deeply nested JSON.
 
 Each is refused at the edge with the endpoint's normal error, on SQLite and PostgreSQL alike (asyncpg
 refuses a NUL in text, so it must never reach a query).
@@ -18,6 +18,7 @@ from tests.token_flows import assert_error, make_party
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 BROKEN_MULTIPART = {"Content-Type": "multipart/form-data; boundary=zz"}
+DEEP_JSON = "[" * 30000 + "]" * 30000
 
 
 def test_a_nul_in_a_form_value_is_invalid_request_naming_the_parameter():
@@ -68,3 +69,9 @@ async def test_a_malformed_multipart_consent_form_is_an_error_page(client, servi
     await sign_in(services, client, user)
     response = await client.post("/oauth/authorize", content=b"a=b", headers=BROKEN_MULTIPART)
     assert_error_page(response, 400, "invalid_request", "The form could not be read")
+
+
+@pytest.mark.parametrize("path", ["/oauth/register", "/register"])
+async def test_deeply_nested_json_at_registration_is_invalid_client_metadata(client, path):
+    response = await client.post(path, content=DEEP_JSON, headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "invalid_client_metadata", "nested too deeply")

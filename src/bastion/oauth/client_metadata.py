@@ -57,6 +57,11 @@ def parse_json_object(body: bytes, content_type: str) -> dict[str, Any]:
         raise InvalidClientMetadata(
             "The request body is not valid JSON; send the client metadata as a JSON object."
         ) from None
+    except RecursionError:
+        # Deep nesting exhausts the parser's stack: no client metadata is nested more than a level or two.
+        raise InvalidClientMetadata(
+            "The request body is JSON nested too deeply; send the client metadata as a flat JSON object."
+        ) from None
     if not isinstance(parsed, dict):
         raise InvalidClientMetadata(
             'The request body must be a JSON object of client metadata, e.g. {"redirect_uris": [...]}.'
