@@ -75,3 +75,16 @@ async def test_a_malformed_multipart_consent_form_is_an_error_page(client, servi
 async def test_deeply_nested_json_at_registration_is_invalid_client_metadata(client, path):
     response = await client.post(path, content=DEEP_JSON, headers={"Content-Type": "application/json"})
     assert_error(response, 400, "invalid_client_metadata", "nested too deeply")
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"redirect_uris": ["https://a.example/cb"], "contacts": ["ops\u0000@a.example"]},
+        {"redirect_uris": ["https://a.example/cb"], "client_name": "App", "extension\u0000": "x"},
+        {"redirect_uris": ["https://a.example/cb"], "software_statement": {"nested": ["a\u0000b"]}},
+    ],
+)
+async def test_a_nul_anywhere_in_the_registration_json_is_invalid_client_metadata(client, metadata):
+    response = await client.post("/oauth/register", json=metadata)
+    assert_error(response, 400, "invalid_client_metadata", "contains a NUL character")
