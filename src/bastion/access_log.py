@@ -16,7 +16,7 @@ import uvicorn.config
 
 REDACTED = "[redacted]"
 SECRET_PARAMETERS = frozenset({"token", "code", "client_secret", "api_key", "access_token", "refresh_token"})
-BASTION_CREDENTIAL = re.compile(r"bst_[A-Za-z0-9_\-.~%]*")
+CREDENTIAL_PATTERN = re.compile(r"bst_[A-Za-z0-9_\-.~%]*")
 
 
 def redact_query_value(pair: str) -> str:
@@ -31,7 +31,7 @@ def redact_target(target: str) -> str:
     path, separator, query = target.partition("?")
     if separator:
         target = f"{path}?{'&'.join(redact_query_value(pair) for pair in query.split('&'))}"
-    return BASTION_CREDENTIAL.sub(REDACTED, target)
+    return CREDENTIAL_PATTERN.sub(REDACTED, target)
 
 
 class RedactSecrets(logging.Filter):

@@ -77,14 +77,9 @@ async def test_deeply_nested_json_at_registration_is_invalid_client_metadata(cli
     assert_error(response, 400, "invalid_client_metadata", "nested too deeply")
 
 
-@pytest.mark.parametrize(
-    "metadata",
-    [
-        {"redirect_uris": ["https://a.example/cb"], "contacts": ["ops\u0000@a.example"]},
-        {"redirect_uris": ["https://a.example/cb"], "client_name": "App", "extension\u0000": "x"},
-        {"redirect_uris": ["https://a.example/cb"], "software_statement": {"nested": ["a\u0000b"]}},
-    ],
-)
-async def test_a_nul_anywhere_in_the_registration_json_is_invalid_client_metadata(client, metadata):
-    response = await client.post("/oauth/register", json=metadata)
-    assert_error(response, 400, "invalid_client_metadata", "contains a NUL character")
+@pytest.mark.parametrize("contact", ["ops\u0000@a.example", "ops@a.example\n", "o\u007fps@a.example"])
+async def test_a_contact_with_a_control_character_is_invalid_client_metadata(client, contact):
+    response = await client.post(
+        "/oauth/register", json={"redirect_uris": ["https://a.example/cb"], "contacts": [contact]}
+    )
+    assert_error(response, 400, "invalid_client_metadata", "contacts contains a control character")

@@ -66,24 +66,7 @@ def parse_json_object(body: bytes, content_type: str) -> dict[str, Any]:
         raise InvalidClientMetadata(
             'The request body must be a JSON object of client metadata, e.g. {"redirect_uris": [...]}.'
         )
-    refuse_nuls(parsed)
     return parsed
-
-
-def refuse_nuls(parsed: dict[str, Any]) -> None:
-    """A NUL is in no valid metadata, field name or value, however deep: refused before anything is stored."""
-    pending: list[Any] = [parsed]
-    while pending:  # iterative: the parser accepted this depth, a recursive walk might not
-        value = pending.pop()
-        if isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, str) and "\x00" in value:
-            raise InvalidClientMetadata(
-                "The client metadata contains a NUL character; send its names and values without control characters."
-            )
 
 
 def optional_text(body: dict[str, Any], name: str, max_length: int = MAX_TEXT_LENGTH) -> str | None:
@@ -189,6 +172,9 @@ def check_client_metadata(body: dict[str, Any]) -> ClientRegistration:
         raise InvalidClientMetadata(
             f"contacts may list at most {MAX_CONTACTS} addresses of {MAX_TEXT_LENGTH} characters."
         )
+    # Contacts are stored as sent: a control character (a NUL above all) has no place in an address.
+    if contacts is not None and not all(contact.isprintable() for contact in contacts):
+        raise InvalidClientMetadata("contacts contains a control character; list plain e-mail addresses.")
     informational = {
         "response_types": response_types,
         "client_uri": optional_url(body, "client_uri"),
