@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bastion import accounts, credentials, passwords
+from bastion.access_log import uvicorn_log_config
 from bastion.cli import app
 from bastion.cli.serve import prepare_first_run
 from bastion.clock import utcnow
@@ -562,7 +563,16 @@ async def test_serve_prints_the_setup_link_banner_and_runs_one_worker_without_pr
     assert "Open this link within 24 hours to set the administrator's password:" in result.stdout
     assert f"{PUBLIC_URL}/console/setup?token=bst_su_" in result.stdout
     assert f"MCP endpoint: {MCP_URL}" in result.stdout
-    assert started == [{"host": "0.0.0.0", "port": 9123, "workers": 1, "proxy_headers": False, "log_level": "info"}]
+    assert started == [
+        {
+            "host": "0.0.0.0",
+            "port": 9123,
+            "workers": 1,
+            "proxy_headers": False,
+            "log_level": "info",
+            "log_config": uvicorn_log_config(),
+        }
+    ]
 
 
 def test_python_dash_m_bastion_starts_without_importing_the_mcp_sdk():

@@ -66,6 +66,16 @@ def serve(
     sys.stdout.flush()
     # One worker; proxy headers stay off because client_ip() believes X-Forwarded-For only from trusted proxies.
     # Imported here: the MCP SDK takes seconds to import, and every other command can do without it.
+    from bastion.access_log import uvicorn_log_config
     from bastion.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, workers=1, proxy_headers=False, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        workers=1,
+        proxy_headers=False,
+        log_level="info",
+        # The access log writes request lines, query included: secrets in it are replaced first.
+        log_config=uvicorn_log_config(),
+    )

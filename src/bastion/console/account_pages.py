@@ -19,9 +19,9 @@ from starlette.responses import RedirectResponse, Response
 
 from bastion import accounts
 from bastion.accounts import AccountError
-from bastion.console.pages import ConsolePages, field, sign_in_url
+from bastion.console.pages import ConsolePages, field, read_form, sign_in_url
 from bastion.console.paths import HOME_PATH, PASSWORD_PATH
-from bastion.console.refusals import FormExpired, Refusal
+from bastion.console.refusals import FormExpired, Refusal, UnreadableRequest
 from bastion.console.sign_in_throttle import WINDOW, SignInFailure, describe_wait, sign_in_retry_at
 from bastion.governance.audit import record
 from bastion.http_util import client_ip
@@ -116,7 +116,10 @@ class AccountPages(ConsolePages):
         return await self.login_page(request, next_path)
 
     async def login(self, request: Request) -> Response:
-        form = await request.form()
+        try:
+            form = await read_form(request)
+        except UnreadableRequest as unreadable:
+            return self.login_page(request, HOME_PATH, error=unreadable.message, status_code=400)
         login, password = field(form, "login").strip(), field(form, "password")
         next_path = safe_next(field(form, "next"))
         if not login_csrf_ok(request, field(form, "csrf_token")):
@@ -210,7 +213,7 @@ class AccountPages(ConsolePages):
         return response
 
     async def logout(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         async with self.services.transaction() as session:
             # Signing out needs no sign-in: without a live session there is only the cookie to clear.
             visitor = await current_visitor(request, session, self.services.clock())
@@ -252,7 +255,7 @@ class AccountPages(ConsolePages):
         return await self.setup_page(request, request.query_params.get("token", ""))
 
     async def setup(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         token, password = field(form, "token"), field(form, "password")
         if not login_csrf_ok(request, field(form, "csrf_token")):
             error = "This form expired or came from another site. Enter the new password again."
@@ -307,7 +310,7 @@ class AccountPages(ConsolePages):
         return self.password_page(request, visitor, changed=request.query_params.get("changed") == "1")
 
     async def change_password(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         current, new = field(form, "current_password"), field(form, "new_password")
         now = self.services.clock()
         async with self.services.transaction() as session:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bastion.console.pages import ConsolePages, utc
+from bastion.console.pages import ConsolePages, parse_id, utc
 from bastion.governance.audit import EVENTS
 from bastion.store.models import AuditEvent
 from bastion.store.repositories import AuditLog, AuditQuery, Users
@@ -22,9 +22,8 @@ from bastion.store.repositories import AuditLog, AuditQuery, Users
 PAGE_SIZE = 50
 
 
-def positive_id(raw: str) -> int | None:
-    text = raw.strip()
-    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
+def is_whole_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True)
@@ -44,17 +43,17 @@ class AuditFilters:
         if event and event not in EVENTS:
             errors["event"] = f"There is no event {event!r}; choose one from the list."
         connection = params.get("connection", "").strip()
-        if connection and positive_id(connection) is None:
+        if connection and not is_whole_number(connection):
             errors["connection"] = "A connection id is a whole number, e.g. 42 (the connection's page shows it)."
         user = params.get("user", "").strip()
-        if user and positive_id(user) is None:
+        if user and not is_whole_number(user):
             errors["user"] = "Choose a user from the list."
         filters = cls(
             event=event,
             connection=connection,
             user=user,
-            before=positive_id(params.get("before", "")),
-            after=positive_id(params.get("after", "")),
+            before=parse_id(params.get("before", "").strip()),
+            after=parse_id(params.get("after", "").strip()),
         )
         return filters, errors
 
@@ -90,13 +89,12 @@ class AuditPages(ConsolePages):
             users = await Users(session).listing()
             entries: list[AuditEvent] = []
             has_newer = has_older = False
-            if not errors:
+            connection_id, user_id = parse_id(filters.connection), parse_id(filters.user)
+            # A whole number that is no id (0, or beyond 32 bits) names nothing: no entry is about it.
+            names_nothing = (filters.connection and connection_id is None) or (filters.user and user_id is None)
+            if not errors and not names_nothing:
                 log = AuditLog(session)
-                wanted = AuditQuery(
-                    event=filters.event or None,
-                    connection_id=positive_id(filters.connection),
-                    user_id=positive_id(filters.user),
-                )
+                wanted = AuditQuery(event=filters.event or None, connection_id=connection_id, user_id=user_id)
                 entries = list(
                     await log.page(wanted, before_id=filters.before, after_id=filters.after, limit=PAGE_SIZE)
                 )

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bastion.console.pages import ConsolePages, field
+from bastion.console.pages import ConsolePages, field, read_form
 from bastion.console.paths import SETTINGS_PATH
 from bastion.console.refusals import Refusal
 from bastion.server_settings import SETTING_SPECS, SWITCHED_OFF_MESSAGE, ServerSettings, SettingSpec
@@ -261,7 +261,7 @@ class SettingsPages(ConsolePages):
         return await self.settings_page(request)
 
     async def save(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         submitted = submitted_settings(form)
         try:
             async with self.services.transaction() as session:
@@ -276,7 +276,7 @@ class SettingsPages(ConsolePages):
         return RedirectResponse(f"{SETTINGS_PATH}?changed={changed}", status_code=303)
 
     async def switch_mcp_access(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         turn_on = field(form, "mcp_enabled") == "true"
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bastion.console.pages import ConsolePages
+from bastion.console.pages import ConsolePages, read_form
 from bastion.console.paths import TOOLS_PATH
 from bastion.console.refusals import NotFound, Refusal
 from bastion.services import Services
@@ -78,7 +78,7 @@ class ToolPages(ConsolePages):
         return await self.switch(request, True)
 
     async def switch(self, request: Request, active: bool) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)
             self.check_form(visitor, form)

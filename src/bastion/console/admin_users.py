@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from bastion import accounts
 from bastion.accounts import AccountError
 from bastion.connection_wording import describe_type
-from bastion.console.pages import ConsolePages, field, utc
+from bastion.console.pages import ConsolePages, field, parse_id, read_form, utc
 from bastion.console.paths import USERS_PATH
 from bastion.console.refusals import NotFound
 from bastion.governance.connection_status import ConnectionStatus, connection_status
@@ -140,7 +140,7 @@ class UserPages(ConsolePages):
         return self.new_user_page(request, visitor)
 
     async def create(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         values = {"login": field(form, "login").strip(), "name": field(form, "name"), "role": field(form, "role")}
         now = self.services.clock()
         errors: dict[str, str] = {}
@@ -176,10 +176,14 @@ class UserPages(ConsolePages):
 
     # --- one user -------------------------------------------------------------------------------------
 
+    async def user_of_url(self, session: AsyncSession, request: Request) -> User | None:
+        user_id = parse_id(request.path_params["user_id"])
+        return await Users(session).get(user_id) if user_id is not None else None
+
     async def user_page(self, request: Request, *, error: str = "", status_code: int = 200) -> Response:
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)
-            user = await Users(session).get(request.path_params["user_id"])
+            user = await self.user_of_url(session, request)
             if user is None:
                 raise no_such_user()
             rows = await self.connection_rows(session, user)
@@ -226,14 +230,14 @@ class UserPages(ConsolePages):
 
     async def act_on_user(self, request: Request, action: str) -> Response:
         """Run one change on the user of the URL; an ``AccountError`` rolls it back and is shown on their page."""
-        form = await request.form()
+        form = await read_form(request)
         now = self.services.clock()
         query = ""
         try:
             async with self.services.transaction() as session:
                 visitor = await self.administrator(request, session)
                 self.check_form(visitor, form)
-                user = await Users(session).get(request.path_params["user_id"])
+                user = await self.user_of_url(session, request)
                 if user is None:
                     raise no_such_user()
                 if action == "role":

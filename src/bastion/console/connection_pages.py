@@ -20,7 +20,7 @@ from bastion import connections
 from bastion.console import connection_views as views
 from bastion.console.connection_edits import ConnectionEdit, EditErrors, check_edit
 from bastion.console.listing import GROUP_CHOICES, STATUS_CHOICES, TYPE_CHOICES, ListFilters
-from bastion.console.pages import ConsolePages, field
+from bastion.console.pages import ConsolePages, field, parse_id, read_form
 from bastion.console.paths import CONNECT_PATH, CONNECTIONS_PATH
 from bastion.console.refusals import Forbidden, NotFound, Refusal
 from bastion.governance.connection_status import connection_status
@@ -28,8 +28,6 @@ from bastion.store.models import Connection
 from bastion.store.repositories import ConnectionListing, Connections, Tokens, Users
 from bastion.store.repositories.connection_listing import PAGE_SIZE
 from bastion.web_session import Visitor
-
-MAX_ID_DIGITS = 12
 
 
 def connection_path(connection: Connection) -> str:
@@ -69,9 +67,8 @@ class ConnectionPages(ConsolePages):
     # --- shared steps ------------------------------------------------------------------------------
 
     async def visible_connection(self, session: AsyncSession, visitor: Visitor, raw_id: str) -> Connection | None:
-        if not raw_id.isdigit() or len(raw_id) > MAX_ID_DIGITS:
-            return None
-        return await Connections(session).visible(int(raw_id), visitor.user)
+        connection_id = parse_id(raw_id)
+        return await Connections(session).visible(connection_id, visitor.user) if connection_id is not None else None
 
     async def open_connection(
         self, session: AsyncSession, request: Request, now: datetime, form: Any = None
@@ -199,7 +196,7 @@ class ConnectionPages(ConsolePages):
         return self.render(request, "connection_form.html", context)
 
     async def save(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         now = self.services.clock()
         async with self.services.transaction() as session:
             visitor, connection = await self.open_connection(session, request, now, form)
@@ -237,7 +234,7 @@ class ConnectionPages(ConsolePages):
         return self.render(request, "connection_confirm.html", context | {"action": "rotate"})
 
     async def rotate(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         now = self.services.clock()
         async with self.services.transaction() as session:
             visitor, connection = await self.open_connection(session, request, now, form)
@@ -276,7 +273,7 @@ class ConnectionPages(ConsolePages):
         return self.render(request, "connection_confirm.html", context | {"action": "revoke"})
 
     async def revoke(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         now = self.services.clock()
         async with self.services.transaction() as session:
             visitor, connection = await self.open_connection(session, request, now, form)
@@ -285,7 +282,7 @@ class ConnectionPages(ConsolePages):
         return RedirectResponse(f"{connection_path(connection)}?done=revoked", status_code=303)
 
     async def reactivate(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         now = self.services.clock()
         async with self.services.transaction() as session:
             visitor, connection = await self.open_connection(session, request, now, form)

@@ -8,17 +8,19 @@ functions as the CLI (``bastion.connections``, ``bastion.accounts``). A handler 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bastion.console.paths import HOME_PATH, LOGIN_PATH
-from bastion.console.refusals import Forbidden, FormExpired, Refusal, SignInRequired
+from bastion.console.refusals import Forbidden, FormExpired, Refusal, SignInRequired, UnreadableRequest
 from bastion.governance.audit import record
 from bastion.http_util import NO_STORE_HEADERS, client_ip
 from bastion.services import Services
@@ -27,11 +29,45 @@ from bastion.web_session import Visitor, csrf_ok, current_visitor
 logger = logging.getLogger("bastion.console")
 
 Handler = Callable[[Request], Awaitable[Response]]
+# Every id is a 32-bit integer column: a larger number in a URL, a filter or a form names nothing.
+MAX_ID = 2**31 - 1
 
 
 def field(form: Any, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+def parse_id(raw: object) -> int | None:
+    """The id in a route, a filter or a form field; None (not found) unless a positive 32-bit whole number."""
+    text = str(raw)
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def refuse_nuls(items: Iterable[tuple[str, object]], where: str) -> None:
+    """A NUL is in no valid value: refused here, it never reaches a query (PostgreSQL rejects it in text)."""
+    for name, value in items:
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise UnreadableRequest(
+                message=f"The {where} {name.replace(chr(0), '')} contains a NUL character, which no field takes. "
+                "Go back, correct it and try again."
+            )
+
+
+async def read_form(request: Request) -> FormData:
+    """The one way a console page reads its form: a body that cannot be parsed, or a NUL in it, is refused."""
+    try:
+        form = await request.form()
+    except HTTPException as exc:
+        # Starlette answers a malformed multipart or form body with HTTPException(400); its detail names the fault.
+        raise UnreadableRequest(
+            message=f"The form could not be read ({exc.detail}). Reload the page and submit the form again."
+        ) from None
+    refuse_nuls(form.multi_items(), "field")
+    return form
 
 
 def utc(moment: datetime | None) -> str:
@@ -59,6 +95,7 @@ class ConsolePages:
         async def page(request: Request) -> Response:
             try:
                 try:
+                    refuse_nuls(request.query_params.multi_items(), "query parameter")
                     return await handler(request)
                 except Refusal as refusal:
                     return await self.refusal_page(request, refusal)

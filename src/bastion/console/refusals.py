@@ -64,3 +64,10 @@ class Forbidden(Refusal):
 class NotFound(Refusal):
     status_code = 404
     title = "Not found"
+
+
+class UnreadableRequest(Refusal):
+    """A form or query the console cannot take: a body Starlette cannot parse, a NUL in a value."""
+
+    status_code = 400
+    title = "This request cannot be read"

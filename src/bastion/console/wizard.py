@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bastion import connections
 from bastion.connections import ConnectionRejected, check_name
-from bastion.console.pages import field
+from bastion.console.pages import field, parse_id, read_form
 from bastion.console.paths import API_KEY_PATH
 from bastion.console.refusals import Forbidden
 from bastion.console.wizard_base import WizardPages, connection_not_found
@@ -33,18 +33,10 @@ REVEAL_COOKIE = "bastion_key_reveal"
 # Only long enough for the redirect right after creation; the cookie is also deleted once read.
 REVEAL_MAX_AGE = timedelta(minutes=5)
 SCOPES = ("full", "read")
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger one in a URL or form names nothing
 
 
 def done_path(connection_id: int) -> str:
     return f"{API_KEY_PATH}/{connection_id}/done"
-
-
-def user_id_from(text: str) -> int | None:
-    """A user id from a form, or None; bounded so a huge number is "no such user", not a database error."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_ID:
-        return None
-    return int(text)
 
 
 def may_see(visitor: Visitor, connection: Connection) -> bool:
@@ -99,7 +91,7 @@ class ConnectPages(WizardPages):
         return self.api_key_form(request, visitor, server, users)
 
     async def create_api_key(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         values = {name: field(form, name) for name in ("name", "acts_as", "scope")}
         now = self.services.clock()
         async with self.services.transaction() as session:
@@ -115,7 +107,7 @@ class ConnectPages(WizardPages):
                         link_url=API_KEY_PATH,
                         link_text="Back to the form",
                     )
-                chosen_id = user_id_from(values["acts_as"])
+                chosen_id = parse_id(values["acts_as"])
                 acting_user = await Users(session).get(chosen_id) if chosen_id is not None else None
             errors: dict[str, str] = {}
             try:
@@ -167,15 +159,15 @@ class ConnectPages(WizardPages):
         return str(reveal["api_key"])
 
     async def api_key_done(self, request: Request) -> Response:
-        connection_id = request.path_params["connection_id"]
+        connection_id = parse_id(request.path_params["connection_id"])
         async with self.services.transaction() as session:
             visitor = await self.visitor(request, session)
-            connection = await Connections(session).get(connection_id) if connection_id <= MAX_ID else None
+            connection = await Connections(session).get(connection_id) if connection_id is not None else None
             if connection is None or connection.type != "api_key" or not may_see(visitor, connection):
                 raise connection_not_found()
             acting_user = await Users(session).get(connection.user_id) if connection.user_id else None
             server = await self.services.server_settings(session)
-        api_key = self.revealed_key(request, connection_id, visitor)
+        api_key = self.revealed_key(request, connection.id, visitor)
         snippets = api_key_snippets(self.settings.resource_url, api_key) if api_key else []
         response = self.page(
             request, visitor, "connect_api_key_done.html",
@@ -185,7 +177,7 @@ class ConnectPages(WizardPages):
             # Read once: a reload, the back button or another tab finds no key to show.
             response.delete_cookie(
                 REVEAL_COOKIE,
-                path=done_path(connection_id),
+                path=done_path(connection.id),
                 httponly=True,
                 secure=self.settings.is_https,
                 samesite="strict",

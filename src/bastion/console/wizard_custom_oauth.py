@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bastion import connections
 from bastion.connections import ConnectionRejected, check_name
-from bastion.console.pages import field, sign_in_url
+from bastion.console.pages import field, read_form, sign_in_url
 from bastion.console.paths import CHECK_REDIRECT_URIS_PATH, CONNECTIONS_PATH, CUSTOM_OAUTH_PATH, SAVE_PATH
 from bastion.console.refusals import FormExpired, Refusal, SignInRequired
 from bastion.console.wizard_base import WizardPages
@@ -65,7 +65,7 @@ class CustomOAuthPages(WizardPages):
 
     async def review(self, request: Request) -> Response:
         """*Next*: check the form, make the credentials and show them; nothing is stored here."""
-        form = await request.form()
+        form = await read_form(request)
         values = {name: field(form, name) for name in ("name", "client_type", "redirect_uris")}
         now = self.services.clock()
         async with self.services.transaction() as session:
@@ -100,7 +100,7 @@ class CustomOAuthPages(WizardPages):
 
     async def check_redirect_uris(self, request: Request) -> Response:
         """The live check of the redirect URI box (htmx): the messages fragment, the same as on submit."""
-        form = await request.form()
+        form = await read_form(request)
         try:
             async with self.services.transaction() as session:
                 visitor = await self.visitor(request, session)
@@ -114,7 +114,7 @@ class CustomOAuthPages(WizardPages):
 
     async def save(self, request: Request) -> Response:
         """*Save Connection*: store exactly the registration the Done step showed, once."""
-        form = await request.form()
+        form = await read_form(request)
         now = self.services.clock()
         try:
             async with self.services.transaction() as session:

@@ -33,6 +33,7 @@ from bastion.oauth.codes import issue_code
 from bastion.oauth.consent import SignedInPerson, consent_page, error_page, needs_consent, scopes_for_choice
 from bastion.oauth.errors import AccessDenied, ConsentRequired, InvalidRequest, LoginRequired, ServerError
 from bastion.oauth.metadata import AUTHORIZATION_PATH
+from bastion.oauth.parameters import query_parameters, read_browser_form
 from bastion.services import Services
 from bastion.store.models import Connection
 from bastion.store.repositories import Connections, Consents
@@ -65,6 +66,20 @@ def redirect(url: str) -> RedirectResponse:
 
 def authorization_url(params: Params) -> str:
     return f"{AUTHORIZATION_PATH}?{urlencode(carried_fields(params))}"
+
+
+async def read_parameters(request: Request) -> Params:
+    """The request's parameters, from the query (GET) or the consent form (POST)."""
+    try:
+        items: Iterable[tuple[str, object]]
+        if request.method == "POST":
+            items = (await read_browser_form(request)).multi_items()
+        else:
+            items = query_parameters(request)
+    except InvalidRequest as unreadable:
+        # Refused before any client is known (a NUL, a broken form): a page for the person, never a redirect.
+        raise AuthorizationRefused(unreadable) from None
+    return multi_params(items)
 
 
 def authorization_endpoint(services: Services, sign_in: BrowserSignIn[Any]) -> Handler:
@@ -140,7 +155,7 @@ def authorization_endpoint(services: Services, sign_in: BrowserSignIn[Any]) -> H
         )
 
     async def handle_get(request: Request) -> Response:
-        params = multi_params(request.query_params.multi_items())
+        params = await read_parameters(request)
         # The request exactly as the client sent it (prompt included), to come back to after sign-in.
         requested_path = f"{AUTHORIZATION_PATH}?{request.url.query}"
         now = services.clock()
@@ -178,8 +193,7 @@ def authorization_endpoint(services: Services, sign_in: BrowserSignIn[Any]) -> H
             )
 
     async def handle_post(request: Request) -> Response:
-        form = await request.form()
-        params = multi_params(form.multi_items())
+        params = await read_parameters(request)
         # A browser submits only the button that was pressed; the first value of each choice counts.
         decision = params.get("decision", [None])[0]
         access = params.get("access", [None])[0]

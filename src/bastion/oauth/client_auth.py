@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bastion import credentials
 from bastion.http_util import split_authorization
 from bastion.oauth.errors import InvalidClient, InvalidRequest
-from bastion.oauth.parameters import Form
+from bastion.oauth.parameters import Form, refuse_nul
 from bastion.store.models import Connection
 from bastion.store.repositories import Connections
 
@@ -52,7 +52,10 @@ def parse_basic_authorization(header: str) -> tuple[str, str]:
     if not separator or not raw_id:
         raise InvalidClient("The Basic credentials must be 'client_id:client_secret', base64-encoded.")
     # RFC 6749 §2.3.1: both are form-urlencoded before being joined, so a ':' or '%' in them survives.
-    return unquote_plus(raw_id), unquote_plus(raw_secret)
+    client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+    refuse_nul(client_id, "The client_id in the Basic credentials")
+    refuse_nul(secret, "The secret in the Basic credentials")
+    return client_id, secret
 
 
 def read_client_credentials(authorization: str | None, form: Form) -> ClientCredentials:

@@ -57,6 +57,11 @@ def parse_json_object(body: bytes, content_type: str) -> dict[str, Any]:
         raise InvalidClientMetadata(
             "The request body is not valid JSON; send the client metadata as a JSON object."
         ) from None
+    except RecursionError:
+        # Deep nesting exhausts the parser's stack: no client metadata is nested more than a level or two.
+        raise InvalidClientMetadata(
+            "The request body is JSON nested too deeply; send the client metadata as a flat JSON object."
+        ) from None
     if not isinstance(parsed, dict):
         raise InvalidClientMetadata(
             'The request body must be a JSON object of client metadata, e.g. {"redirect_uris": [...]}.'
@@ -167,6 +172,9 @@ def check_client_metadata(body: dict[str, Any]) -> ClientRegistration:
         raise InvalidClientMetadata(
             f"contacts may list at most {MAX_CONTACTS} addresses of {MAX_TEXT_LENGTH} characters."
         )
+    # Contacts are stored as sent: a control character (a NUL above all) has no place in an address.
+    if contacts is not None and not all(contact.isprintable() for contact in contacts):
+        raise InvalidClientMetadata("contacts contains a control character; list plain e-mail addresses.")
     informational = {
         "response_types": response_types,
         "client_uri": optional_url(body, "client_uri"),

@@ -6,12 +6,15 @@ OAuth 2.1 §2.3.1 and RFC 9700 §4.1.3: exact string match, except the port of l
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 MAX_REDIRECT_URI_LENGTH = 2000
 # How many redirect URIs one client may have, registered by itself or by a person in the console.
 MAX_REDIRECT_URIS = 20
+# RFC 3986 §2: no URI contains a control character (U+0000-U+001F, U+007F), raw or percent-encoded.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]|%(?:[01][0-9a-f]|7f)", re.IGNORECASE)
 
 
 class RedirectUriRejected(ValueError):
@@ -28,6 +31,10 @@ def is_loopback(uri: str) -> bool:
 
 def check_redirect_uri(uri: str) -> str:
     """Validate one redirect URI for registration and return it unchanged."""
+    if CONTROL_CHARACTER.search(uri):
+        raise RedirectUriRejected(
+            f"{uri!r} contains a control character (raw or percent-encoded, such as %00); no URI may contain one."
+        )
     if not uri or uri != uri.strip():
         raise RedirectUriRejected(f"{uri!r} has leading or trailing spaces; remove them.")
     if len(uri) > MAX_REDIRECT_URI_LENGTH:
