@@ -119,7 +119,7 @@ class AccountPages(ConsolePages):
         try:
             form = await read_form(request)
         except UnreadableRequest as unreadable:
-            return self.login_page(request, HOME_PATH, error=unreadable.message, status_code=400)
+            return await self.login_page(request, HOME_PATH, error=unreadable.message, status_code=400)
         login, password = field(form, "login").strip(), field(form, "password")
         next_path = safe_next(field(form, "next"))
         if not login_csrf_ok(request, field(form, "csrf_token")):
@@ -140,7 +140,10 @@ class AccountPages(ConsolePages):
 
     async def login_with_odoo(self, request: Request) -> Response:
         """Sign in with an Odoo login and API key (Odoo sources): throttled and audited like a password sign-in."""
-        form = await request.form()
+        try:
+            form = await read_form(request)
+        except UnreadableRequest as unreadable:
+            return await self.login_page(request, HOME_PATH, odoo_error=unreadable.message, status_code=400)
         odoo_login, api_key = field(form, "odoo_login").strip(), field(form, "api_key").strip()
         next_path = safe_next(field(form, "next"))
         if not login_csrf_ok(request, field(form, "csrf_token")):

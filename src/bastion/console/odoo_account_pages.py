@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bastion.console.pages import ConsolePages, Handler, field, utc
+from bastion.console.pages import ConsolePages, Handler, field, read_form, utc
 from bastion.console.paths import ODOO_ACCOUNT_PATH
 from bastion.services import Services
 from bastion.sources.configuration import ODOO, PER_USER, current_source_settings
@@ -53,7 +53,7 @@ class OdooAccountPages(ConsolePages):
         return await self.account_page(request)
 
     async def link(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         odoo_login = field(form, "odoo_login").strip()
         try:
             async with self.services.transaction() as session:
@@ -68,7 +68,7 @@ class OdooAccountPages(ConsolePages):
         return RedirectResponse(f"{ODOO_ACCOUNT_PATH}?done=linked", status_code=303)
 
     async def unlink(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         async with self.services.transaction() as session:
             visitor = await self.visitor(request, session)
             self.check_form(visitor, form)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bastion.console.pages import ConsolePages, Handler, field, utc
+from bastion.console.pages import ConsolePages, Handler, field, read_form, utc
 from bastion.console.paths import SOURCE_PATH
 from bastion.console.refusals import NotFound
 from bastion.services import Services
@@ -102,7 +102,7 @@ class SourcePages(ConsolePages):
 
     async def switch(self, request: Request) -> Response:
         """One of the three forms: ``kind`` says which. Stored and audited in one transaction, or not at all."""
-        form = await request.form()
+        form = await read_form(request)
         kind = request.path_params["kind"]
         if kind not in KINDS:
             raise NotFound("No such data source", "The Data source page switches to the demo, SQL or Odoo.")
@@ -148,7 +148,7 @@ class SourcePages(ConsolePages):
 
     async def test(self, request: Request) -> Response:
         """*Test connection* as this administrator's identity; a POST, so no other site can make Bastion call out."""
-        form = await request.form()
+        form = await read_form(request)
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)
             self.check_form(visitor, form)

@@ -53,7 +53,7 @@ class SqlSource:
 
     def __init__(self, url: str, *, writable: bool = False, engine: AsyncEngine | None = None) -> None:
         self.writable = writable
-        self.engine = engine or create_async_engine(async_url(url), pool_pre_ping=True)
+        self.engine = engine or create_async_engine(async_url(url), pool_pre_ping=True, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             # SQLite checks foreign keys only when asked; the other databases always do.
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_foreign_keys)
