@@ -4,7 +4,6 @@ client no longer sees it at /mcp, and switching it on brings it back.
 
 from __future__ import annotations
 
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import Person, screenshot, sign_in
@@ -16,8 +15,7 @@ from tests.mcp.helpers import bearer
 def switchable_tool(server: BastionProcess) -> str:
     """The first tool of the served catalog that may be switched off (whoami never may)."""
     names = [tool["name"] for tool in server.cli_json("tools", "list") if tool["name"] != "whoami"]
-    if not names:
-        pytest.skip("the served catalog has no tool but whoami, which cannot be switched off")
+    assert names, "the served catalog has no tool but whoami, which cannot be switched off"
     return names[0]
 
 
