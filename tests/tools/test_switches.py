@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from bastion.sources.port import Capability
 from bastion.store.models import ToolSwitch
+from bastion.tools.availability import Availability, ToolAvailability
 from bastion.tools.registry import ToolRegistry
 from bastion.tools.switches import (
     SwitchRefused,
-    active_only,
     catalog,
     first_sentence,
-    inactive_refusal,
     inactive_tools,
     set_tool_active,
 )
@@ -110,11 +112,28 @@ async def test_whoami_cannot_be_switched_off_but_switching_it_on_is_harmless(ser
 
 
 async def test_the_mcp_server_helpers_leave_out_and_refuse_only_switched_off_tools(services, registry):
-    assert await inactive_refusal(services.transaction, "set_note") is None
+    availability = ToolAvailability(services.transaction, services.sources)
+    set_note = registry.get("set_note")
+    assert (await availability.read([set_note])).refusal(set_note) is None
     await switch(services, registry, "set_note", False)
-    assert [spec.name for spec in await active_only(services.transaction, registry)] == ["whoami"]
-    assert await inactive_refusal(services.transaction, "whoami") is None
-    assert await inactive_refusal(services.transaction, "set_note") == (
+    now = await availability.read(registry)
+    assert [spec.name for spec in now.offered(registry)] == ["whoami"]
+    assert now.refusal(registry.get("whoami")) is None
+    assert now.refusal(set_note) == (
         "The tool 'set_note' is switched off: an administrator switched it off in Bastion's tool catalog. "
         "Use another tool (tools/list shows the ones available), or ask your administrator to switch it on."
     )
+
+
+def test_a_tool_the_source_cannot_serve_is_left_out_and_refused_with_the_capability_it_needs(registry):
+    writes = replace(registry.get("set_note"), name="create_note", required_capability=Capability.WRITE)
+    read_only_source = Availability(inactive=frozenset(), capabilities=frozenset())
+    writable_source = Availability(inactive=frozenset(), capabilities=frozenset({Capability.WRITE}))
+
+    assert read_only_source.offered([writes, registry.get("whoami")]) == [registry.get("whoami")]
+    assert read_only_source.refusal(writes) == (
+        "The tool 'create_note' is not available on this data source: it needs write, which the source does not "
+        "offer (a SQL source is read-only unless the administrator made it writable; workflow, chatter and "
+        "methods need Odoo). Call tools/list for the tools you can use."
+    )
+    assert writable_source.refusal(writes) is None

@@ -24,10 +24,9 @@ from bastion import __version__
 from bastion.governance.audit import record
 from bastion.http_util import client_ip
 from bastion.services import Services
-from bastion.tools.catalog import SourceFilter
+from bastion.tools.availability import ToolAvailability
 from bastion.tools.context import Principal, ServerPort, ToolContext
 from bastion.tools.registry import ToolError, ToolRegistry, ToolSpec
-from bastion.tools.switches import active_only, inactive_refusal
 
 logger = logging.getLogger("bastion.mcp")
 
@@ -144,16 +143,16 @@ def server_port(services: Services) -> ServerPort:
 
 def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
     port = server_port(services)
-    source_filter = SourceFilter(services.sources)
+    availability = ToolAvailability(services.transaction, services.sources)
 
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         principal = principal_of(ctx)
         # Only the tools this credential may call: clients without step-up (Claude Code) would fail on the others.
-        listed = await active_only(services.transaction, registry.visible_for(principal.scopes))
-        offered = await source_filter.offered(listed)
-        return types.ListToolsResult(tools=[to_mcp_tool(spec) for spec in listed if offered(spec)])
+        visible = registry.visible_for(principal.scopes)
+        offered = (await availability.read(visible)).offered(visible)
+        return types.ListToolsResult(tools=[to_mcp_tool(spec) for spec in offered])
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -173,7 +172,7 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
         arguments = params.arguments or {}
         started = time.perf_counter()
         # Switched off in the catalog, or not something the current source can do: refused with the reason.
-        refusal = await inactive_refusal(services.transaction, spec.name) or await source_filter.refusal(spec)
+        refusal = (await availability.read([spec])).refusal(spec)
         if refusal is not None:
             outcome = error_result(refusal)
         else:

@@ -132,8 +132,13 @@ class SourceRuntime:
 
     async def capabilities(self) -> frozenset[Capability]:
         """What the current source can do; none when it cannot be built (its tool calls then say why)."""
+        async with self._transaction() as session:
+            return await self.capabilities_in(session)
+
+    async def capabilities_in(self, session: AsyncSession) -> frozenset[Capability]:
+        """``capabilities`` for a caller already in a transaction."""
         try:
-            return (await self.source()).capabilities
+            return (await self.source_in(session)).capabilities
         except SourceError as error:
             log.warning("the data source cannot be used: %s", error)
             return frozenset()

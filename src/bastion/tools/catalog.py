@@ -1,14 +1,11 @@
 """The tools Bastion serves at /mcp: ``whoami`` and the data tools over the configured data source.
 
 Every data tool is registered whatever the source; which of them a request sees is decided per
-request from the current source's capabilities (``SourceFilter``), so a source changed by the CLI or
+request from the current source's capabilities (``tools/availability.py``), so a source changed by the CLI or
 another server changes the list on the next ``tools/list``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -20,7 +17,7 @@ from bastion.sources.runtime import SourceRuntime
 from bastion.tools.context import ToolContext
 from bastion.tools.data import DataToolEnv, data_tool_specs
 from bastion.tools.data.data_tool import ResolveEnv
-from bastion.tools.registry import ToolError, ToolRegistry, ToolSpec
+from bastion.tools.registry import ToolError, ToolRegistry
 from bastion.tools.whoami import WHOAMI
 
 _PREVIEW_SALT = b"bastion preview ids v1"
@@ -66,28 +63,3 @@ def data_env_resolver(sources: SourceRuntime, secret: bytes) -> ResolveEnv:
         )
 
     return resolve_env
-
-
-@dataclass(frozen=True)
-class SourceFilter:
-    """Which tools the current source can serve; a tool that needs nothing of the source costs no read."""
-
-    sources: SourceRuntime
-
-    async def offered(self, specs: list[ToolSpec]) -> Callable[[ToolSpec], bool]:
-        """For ``tools/list``: the capabilities are read once, and only when a listed tool needs one."""
-        if all(spec.required_capability is None for spec in specs):
-            return lambda _spec: True
-        capabilities = await self.sources.capabilities()
-        return lambda spec: spec.required_capability is None or spec.required_capability in capabilities
-
-    async def refusal(self, spec: ToolSpec) -> str | None:
-        """For ``tools/call``: why the current source cannot serve ``spec``, or None when it can."""
-        needed = spec.required_capability
-        if needed is None or needed in await self.sources.capabilities():
-            return None
-        return (
-            f"The tool {spec.name!r} is not available on this data source: it needs {needed.value}, which the "
-            "source does not offer (a SQL source is read-only unless the administrator made it writable; "
-            "workflow, chatter and methods need Odoo). Call tools/list for the tools you can use."
-        )

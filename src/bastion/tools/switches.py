@@ -7,7 +7,7 @@ committed by any process holds from the next request that starts after it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -114,17 +114,3 @@ async def set_tool_active(
     await switches.put(name, active, now, updated_by=actor_id)
     await record(session, "tool.enabled" if active else "tool.disabled", now, user_id=actor_id, tool=name)
     return SwitchChange(name, active, changed=True)
-
-
-async def active_only(transaction: Transaction, specs: Iterable[ToolSpec]) -> list[ToolSpec]:
-    """``specs`` without the tools switched off in the catalog (tools/list)."""
-    async with transaction() as session:
-        inactive = await inactive_tools(session)
-    return [spec for spec in specs if spec.name not in inactive]
-
-
-async def inactive_refusal(transaction: Transaction, name: str) -> str | None:
-    """The sentence refusing a call to ``name`` when it is switched off in the catalog; None when it is active."""
-    async with transaction() as session:
-        inactive = await inactive_tools(session)
-    return switched_off_message(name) if name in inactive else None
