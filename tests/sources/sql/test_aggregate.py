@@ -54,6 +54,38 @@ async def test_datetimes_group_by_day_week_month_quarter_and_year(
     assert [row[f"date_order:{part}"] for row in rows] == expected
 
 
+@pytest.mark.parametrize(
+    ("tz", "expected"),
+    [
+        # S00002 was placed at 23:59:59 UTC on 31 March 2025: already 1 April in Brussels (UTC+2 since 30 March).
+        ("Europe/Brussels", {"2025-01-01": 1, "2025-04-01": 2, "2025-12-01": 1, "2026-01-01": 2, "2026-02-01": 2}),
+        # Midnight UTC on 1 April 2025 (S00003) is still 31 March in Los Angeles; 08:00 UTC on 1 January 2026
+        # (S00005) is midnight there, so January.
+        ("America/Los_Angeles", {"2025-01-01": 1, "2025-03-01": 2, "2025-12-01": 1, "2026-01-01": 2, "2026-02-01": 2}),
+        ("UTC", {"2025-01-01": 1, "2025-03-01": 1, "2025-04-01": 1, "2025-12-01": 1, "2026-01-01": 2, "2026-02-01": 2}),
+    ],
+)  # fmt: skip
+async def test_datetimes_group_by_the_local_day_of_the_time_zone_in_the_context(
+    source: SqlSource, tz: str, expected: dict[str, int]
+) -> None:
+    schema = await source.schema()
+    if not schema.named_time_zones and tz != "UTC":
+        with pytest.raises(InvalidArguments, match="no time zone tables"):
+            await source.aggregate(ALICE, "sale.order", [], ["date_order:month"], ["__count"], context={"tz": tz})
+        return
+
+    rows = await source.aggregate(ALICE, "sale.order", [], ["date_order:month"], ["__count"], context={"tz": tz})
+
+    assert {row["date_order:month"]: row["__count"] for row in rows} == expected
+
+
+async def test_an_unknown_time_zone_is_refused_saying_what_to_write(source: SqlSource) -> None:
+    with pytest.raises(InvalidArguments) as refused:
+        await source.aggregate(ALICE, "sale.order", [], ["date_order:day"], ["__count"], context={"tz": "Mars/Olympus"})
+
+    assert str(refused.value) == "context.tz 'Mars/Olympus' is not a time zone: write one such as 'Europe/Brussels'."
+
+
 async def test_dates_group_by_month_when_no_part_is_given(source: SqlSource) -> None:
     rows = await source.aggregate(ALICE, "res.partner", [["created", "!=", False]], ["created"], ["__count"])
 

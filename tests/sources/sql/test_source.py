@@ -76,13 +76,34 @@ async def test_order_sorts_on_fields_and_a_many2one_on_the_related_name(source: 
 
 
 @pytest.mark.parametrize(
+    ("order", "ids"),
+    [
+        # Empty values sort as on Odoo's PostgreSQL, on every database: last ascending, first descending.
+        ("country_id.code, id", [1, 4, 2, 3, 5, 6, 7, 8]),
+        ("country_id.code desc, id", [5, 6, 7, 8, 3, 2, 1, 4]),
+        ("country_id.code asc nulls first, id", [5, 6, 7, 8, 1, 4, 2, 3]),
+        ("created desc nulls last, id", [3, 2, 1, 4, 5, 6, 7, 8]),
+        ("created NULLS FIRST, id", [4, 5, 6, 7, 8, 1, 2, 3]),
+        # A path through two many2one fields: the parent's country.
+        ("parent_id.country_id.name, id", [4, 5, 6, 1, 2, 3, 7, 8]),
+    ],
+)
+async def test_order_follows_paths_and_places_empty_values_alike_on_every_database(
+    source: SqlSource, order: str, ids: list[int]
+) -> None:
+    page = await source.search_read(ALICE, "res.partner", [], ["name"], order=order, limit=20)
+
+    assert [record["id"] for record in page.records] == ids
+
+
+@pytest.mark.parametrize(
     ("order", "error", "message"),
     [
         (
             "amount_total downwards",
             InvalidArguments,
-            "order part 'amount_total downwards' is not 'field', 'field asc' "
-            "or 'field desc': write e.g. 'amount_total desc, id'.",
+            "order part 'amount_total downwards' is not 'field [asc|desc] [nulls first|nulls last]': "
+            "write e.g. 'amount_total desc, partner_id.name nulls first, id'.",
         ),
         (
             "amount desc",
@@ -91,16 +112,28 @@ async def test_order_sorts_on_fields_and_a_many2one_on_the_related_name(source: 
             "'amount_total'?): describe_model('sale.order') lists its fields.",
         ),
         (
-            "partner_id.name",
+            "name.id",
             InvalidArguments,
-            "order 'partner_id.name': sort on the model's own fields, e.g. 'partner_id' not a path.",
+            "order 'name.id': name is a char field of sale.order; a path goes through many2one fields only, "
+            "e.g. 'partner_id.name'.",
+        ),
+        (
+            "partner_id.nope",
+            UnknownField,
+            "order 'partner_id.nope': res.partner has no field 'nope' (did you mean 'notes'?): "
+            "describe_model('res.partner') lists its fields.",
+        ),
+        (
+            "amount_total desc nulls sometimes",
+            InvalidArguments,
+            "order part 'amount_total desc nulls sometimes' is not 'field [asc|desc] [nulls first|nulls last]': "
+            "write e.g. 'amount_total desc, partner_id.name nulls first, id'.",
         ),
         (
             "id; DROP TABLE sale_order",
             InvalidArguments,
-            "order part 'id; DROP TABLE sale_order' is not 'field', "
-            "'field asc' or 'field desc': write e.g. 'amount_total "
-            "desc, id'.",
+            "order part 'id; DROP TABLE sale_order' is not 'field [asc|desc] [nulls first|nulls last]': "
+            "write e.g. 'amount_total desc, partner_id.name nulls first, id'.",
         ),
     ],
 )

@@ -3,7 +3,10 @@
 Date parts are computed in the database as the first day of each bucket (per dialect: SQLite,
 PostgreSQL, MariaDB/MySQL), so groups sort chronologically, and come back as that day
 (``YYYY-MM-DD``; weeks start on Monday), as the Odoo source gives them.
-Datetimes are bucketed in UTC.
+Datetimes are bucketed in UTC, or in the caller's time zone when the call's context gives one
+(``tz``, as Odoo groups by the user's local day): PostgreSQL converts with ``AT TIME ZONE``, SQLite
+with a function Bastion registers on each connection, MariaDB/MySQL with ``CONVERT_TZ`` (which needs
+the server's time zone tables: a server without them says so rather than grouping wrongly).
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import sqlalchemy as sa
 
 from bastion.sources.errors import InvalidArguments, UnknownField
 from bastion.sources.port import FieldInfo, Record
 from bastion.sources.sql.domain import Expression
-from bastion.sources.sql.order import key_order
+from bastion.sources.sql.order import OrderKey, key_order, sorted_by
 from bastion.sources.sql.schema import DATE_PARTS, DISPLAY_NAME, Schema, SqlModel
 from bastion.sources.sql.values import NUMERIC, show, to_odoo
 
@@ -96,6 +101,43 @@ def _field(model: SqlModel, argument: str, key: str, name: str) -> FieldInfo:
         raise UnknownField(f"{argument} {key!r}: {exc}") from None
 
 
+def time_zone(context: Any) -> str | None:
+    """The IANA time zone a call's context names (``{"tz": "Europe/Brussels"}``), checked; None for UTC."""
+    tz = (context or {}).get("tz")
+    if tz is None or tz in ("UTC", "Etc/UTC"):
+        return None
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidArguments(f"context.tz {show(tz)} is not a time zone: write one such as 'Europe/Brussels'.") from None
+    return str(tz)
+
+
+def local_time(schema: Schema, column: sa.ColumnElement[Any], tz: str) -> sa.ColumnElement[Any]:
+    """A stored UTC datetime ``column`` as the wall-clock time in ``tz``, computed by the database."""
+    f = sa.func
+    if schema.dialect == "postgresql":
+        aware = getattr(column.type, "timezone", False)
+        return f.timezone(tz, column if aware else f.timezone("UTC", column))
+    if schema.dialect == "mysql":
+        if not schema.named_time_zones:
+            raise InvalidArguments(
+                "context.tz: this MariaDB/MySQL server has no time zone tables, so it cannot group by local dates "
+                "(its administrator loads them with mysql_tzinfo_to_sql); leave tz out to group in UTC."
+            )
+        return f.convert_tz(column, "+00:00", tz)
+    return f.bastion_local_time(column, tz)
+
+
+def sqlite_local_time(value: Any, tz: str) -> str | None:
+    """SQLite's ``bastion_local_time(datetime, tz)``: the stored UTC text as ``YYYY-MM-DD HH:MM:SS`` in ``tz``."""
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def bucket(dialect: str, column: sa.ColumnElement[Any], part: str) -> sa.ColumnElement[Any]:
     """The first day of the ``part`` holding ``column``'s value, computed by the database."""
     f = sa.func
@@ -130,7 +172,7 @@ def period_start(value: Any) -> str | bool:
 
 def aggregate_query(
     schema: Schema, model: SqlModel, where: Expression, groups: Sequence[Group], measures: Sequence[Measure],
-    order: Any, limit: int | None,
+    order: Any, limit: int | None, tz: str | None = None,
 ) -> sa.Select[Any]:  # fmt: skip
     """Group and measure in a subquery, then join the names of many2one groups: one name lookup per group,
     not one per record."""
@@ -139,6 +181,8 @@ def aggregate_query(
     for index, group in enumerate(groups):
         column: sa.ColumnElement[Any] = table.c[model.columns[group.info.name].name]
         if group.part:
+            if tz and group.info.type == "datetime":
+                column = local_time(schema, column, tz)
             column = bucket(schema.dialect, column, group.part)
         elif schema.dialect == "sqlite" and group.info.type in ("many2one", "integer"):
             # SQLite would walk the column's index to group, one random row read per record (3x slower
@@ -166,9 +210,9 @@ def aggregate_query(
     for index, measure in enumerate(measures):
         sort[measure.key] = [grouped.c[f"m{index}"]]
     query = sa.select(*columns).select_from(source)
-    ordering = key_order(order, list(sort)) or [(group.key, False) for group in groups]
-    for key, descending in ordering:
-        query = query.order_by(*(c.desc() if descending else c.asc() for c in sort[key]))
+    ordering = key_order(order, list(sort)) or [OrderKey(group.key, False, False) for group in groups]
+    for key in ordering:
+        query = query.order_by(*sorted_by(key, sort[key.key]))
     if limit is not None:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
             raise InvalidArguments(f"limit is a whole number of groups, 0 or more, not {show(limit)}.")

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from bastion.sources.errors import InvalidArguments, UnknownField
 from bastion.sources.port import FieldInfo, Record
+from bastion.sources.sql.order import SortPath
 from bastion.sources.sql.schema import DISPLAY_NAME, Schema, SqlModel
 from bastion.sources.sql.values import show, to_odoo
 
@@ -31,40 +32,57 @@ def chosen_fields(model: SqlModel, fields: Any) -> list[FieldInfo]:
 
 
 class RecordQuery:
-    """One SELECT over ``model`` and the joins its many2one fields need."""
+    """One SELECT over ``model`` and the joins its many2one fields and sort paths need."""
 
     def __init__(self, schema: Schema, model: SqlModel) -> None:
         self.schema = schema
         self.model = model
         self.source: sa.FromClause = model.table
-        self.names: dict[str, tuple[SqlModel, sa.ColumnElement[Any] | None]] = {}  # many2one → (target, its name)
+        # a chain of many2one field names → the co-model it reaches and the alias of its table, joined once
+        self.joins: dict[tuple[str, ...], tuple[SqlModel, sa.FromClause]] = {(): (model, model.table)}
 
     def column(self, name: str) -> sa.ColumnElement[Any]:
         return self.model.table.c[self.model.columns[name].name]
 
-    def related_name(self, info: FieldInfo) -> tuple[SqlModel, sa.ColumnElement[Any] | None]:
-        """The co-model of a many2one and the column of its records' names, joined once per field."""
-        if info.name not in self.names:
-            target = self.schema.model(info.relation or "")
-            name_column = None
-            if target.name_field:
-                alias = target.table.alias()
-                key = alias.c[target.columns["id"].name]
-                self.source = self.source.outerjoin(alias, self.column(info.name) == key)
-                name_column = alias.c[target.columns[target.name_field].name]
-            self.names[info.name] = (target, name_column)
-        return self.names[info.name]
+    def joined(self, through: Sequence[FieldInfo]) -> tuple[SqlModel, sa.FromClause]:
+        """The co-model at the end of a chain of many2one fields, outer-joined (records without one stay)."""
+        names = tuple(info.name for info in through)
+        if names not in self.joins:
+            parent, table = self.joined(through[:-1])
+            target = self.schema.model(through[-1].relation or "")
+            alias = target.table.alias()
+            key = alias.c[target.columns["id"].name]
+            self.source = self.source.outerjoin(alias, table.c[parent.columns[names[-1]].name] == key)
+            self.joins[names] = (target, alias)
+        return self.joins[names]
 
-    def select(self, fields: Sequence[FieldInfo], order: Sequence[tuple[FieldInfo, bool]] = ()) -> sa.Select[Any]:
+    def related_name(
+        self, info: FieldInfo, through: Sequence[FieldInfo] = ()
+    ) -> tuple[SqlModel, sa.ColumnElement[Any] | None]:
+        """The co-model of a many2one (reached ``through`` others) and the column of its records' names."""
+        target = self.schema.model(info.relation or "")
+        if not target.name_field:
+            return target, None
+        _, alias = self.joined((*through, info))
+        return target, alias.c[target.columns[target.name_field].name]
+
+    def sort_keys(self, path: SortPath) -> list[sa.UnaryExpression[Any]]:
+        """One sort path's ORDER BY terms: a many2one sorts on its co-model's name, then its id."""
+        model, table = self.joined(path.through)
+        column = model.columns[path.info.name]
+        sorted_on = [(table.c[column.name], bool(path.through) or column.nullable)]
+        if path.info.type == "many2one":
+            _, name_column = self.related_name(path.info, path.through)
+            if name_column is not None:
+                sorted_on.insert(0, (name_column, True))
+        return [term for expression, nullable in sorted_on for term in path.order.sort(expression, bool(nullable))]
+
+    def select(self, fields: Sequence[FieldInfo], order: Sequence[SortPath] = ()) -> sa.Select[Any]:
         """SELECT ``fields``, sorted by ``order`` then ``id`` (a stable order: pages neither skip nor repeat)."""
-        keys: list[sa.ColumnElement[Any]] = []
-        for info, descending in order:
-            sorted_on = [self.column(info.name)]
-            if info.type == "many2one":
-                _, name_column = self.related_name(info)
-                sorted_on = [name_column, *sorted_on] if name_column is not None else sorted_on
-            keys += [c.desc() if descending else c.asc() for c in sorted_on]
-        if not any(info.name == "id" for info, _ in order):
+        keys: list[sa.UnaryExpression[Any]] = []
+        for path in order:
+            keys += self.sort_keys(path)
+        if not any(not path.through and path.info.name == "id" for path in order):
             keys.append(self.column("id").asc())
         columns: list[sa.ColumnElement[Any]] = []
         for index, info in enumerate(fields):

@@ -78,6 +78,7 @@ class SqlModel:
 class Schema:
     models: Mapping[str, SqlModel]
     dialect: str  # "sqlite" | "postgresql" | "mysql"
+    named_time_zones: bool = True  # MariaDB/MySQL: whether CONVERT_TZ knows 'Europe/Brussels' (its zone tables)
 
     def model(self, name: str) -> SqlModel:
         found = self.models.get(name) if isinstance(name, str) else None
@@ -123,7 +124,11 @@ def reflect_schema(connection: sa.Connection) -> Schema:
         model: _model(metadata.tables[table], keys, foreign_keys.get((None, table), []), checks.get((None, table), []))
         for model, table in sorted(names.items())
     }
-    return Schema(models=models, dialect=connection.dialect.name)
+    named = True
+    if connection.dialect.name == "mysql":
+        probe = sa.select(sa.func.convert_tz("2000-01-01 00:00:00", "+00:00", "Europe/Brussels"))
+        named = connection.execute(probe).scalar() is not None
+    return Schema(models=models, dialect=connection.dialect.name, named_time_zones=named)
 
 
 def _model(table: sa.Table, keys: Mapping[str, str], foreign_keys: list[Any], checks: list[Any]) -> SqlModel:

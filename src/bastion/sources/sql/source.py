@@ -35,7 +35,14 @@ from bastion.sources.port import (
     SourceStatus,
     Values,
 )
-from bastion.sources.sql.aggregate import aggregate_query, aggregate_rows, parse_groups, parse_measures
+from bastion.sources.sql.aggregate import (
+    aggregate_query,
+    aggregate_rows,
+    parse_groups,
+    parse_measures,
+    sqlite_local_time,
+    time_zone,
+)
 from bastion.sources.sql.domain import compile_domain
 from bastion.sources.sql.order import record_order
 from bastion.sources.sql.records import RecordQuery, chosen_fields
@@ -105,7 +112,7 @@ class SqlSource:
         where = compile_domain(schema, found, domain)
         chosen = chosen_fields(found, fields)
         query = RecordQuery(schema, found)
-        select = query.select(chosen, record_order(found, order)).where(where)
+        select = query.select(chosen, record_order(schema, found, order)).where(where)
         select = select.limit(_bound("limit", limit)).offset(_bound("offset", offset))
         async with self._connect() as connection:
             rows = (await connection.execute(select)).all()
@@ -147,7 +154,7 @@ class SqlSource:
         where = compile_domain(schema, found, domain)
         groups = parse_groups(found, group_by)
         measured = parse_measures(found, measures)
-        select = aggregate_query(schema, found, where, groups, measured, order, limit)
+        select = aggregate_query(schema, found, where, groups, measured, order, limit, time_zone(context))
         async with self._connect() as connection:
             rows = (await connection.execute(select)).all()
         return aggregate_rows(schema, groups, measured, rows)
@@ -278,6 +285,8 @@ def _bound(name: str, value: Any) -> int:
 
 
 def _sqlite_foreign_keys(connection: Any, _record: Any) -> None:
+    # Grouping datetimes by a caller's local day (aggregate.py): SQLite has no time zones of its own.
+    connection.create_function("bastion_local_time", 2, sqlite_local_time, deterministic=True)
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
