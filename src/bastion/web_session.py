@@ -24,6 +24,7 @@ class Visitor:
 
     user: User
     browser_session: BrowserSession
+    serves_odoo: bool = False  # whether the data source is Odoo: the account menu then offers "Odoo account"
 
     @property
     def csrf_token(self) -> str:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bastion.sources.configuration import use_odoo
-from bastion.sources.odoo_links import link_odoo_account
+from bastion.sources.odoo_links import link_odoo_account, verify_odoo_account
 from bastion.store.repositories import OdooLinks, Users
 from bastion.web_session import SESSION_COOKIE
 from tests.console.test_accounts_pages import open_sign_in, set_cookie_headers, sign_in, signed_in_csrf
@@ -47,10 +47,11 @@ async def link_of(services, login: str):
 
 
 async def link_as(services, login: str, odoo_login: str, key: str) -> None:
+    account = await verify_odoo_account(services.sources, odoo_login, key)
     async with services.transaction() as session:
         user = await Users(session).by_login(login)
         assert user is not None
-        await link_odoo_account(session, services.sources, services.clock(), user, odoo_login, key, actor_id=None)
+        await link_odoo_account(session, services.sources, services.clock(), user, account, key, actor_id=None)
 
 
 async def reject_link(services, login: str) -> None:
@@ -75,6 +76,19 @@ async def test_the_page_needs_a_signed_in_user_and_is_in_everyones_account_navig
         "/console/login?next=%2Fconsole%2Faccount%2Fodoo",
     )
     assert '<a href="/console/account/odoo" aria-current="page">Odoo account</a>' in page
+
+
+async def test_the_account_menu_offers_odoo_account_only_when_the_source_is_odoo(client, services):
+    await make_user(services, "carol")
+    await sign_in(client, "carol")
+    on_the_demo = (await client.get("/console/connections")).text
+    async with served_standin(19) as served:
+        async with services.transaction() as session:
+            await use_odoo(session, services.settings, services.clock(), served.url, data.DATABASE, actor_id=None)
+        on_odoo = (await client.get("/console/connections")).text
+
+    assert 'href="/console/account/odoo"' not in on_the_demo
+    assert '<a href="/console/account/odoo">Odoo account</a>' in on_odoo
 
 
 async def test_on_a_source_that_is_not_odoo_the_page_says_there_is_nothing_to_link(client, services):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bastion.sources.configuration import current_source_settings, use_odoo
-from bastion.sources.odoo_links import link_odoo_account
+from bastion.sources.odoo_links import link_odoo_account, verify_odoo_account
 from bastion.store.repositories import Users
 from tests.console.test_accounts_pages import hidden, sign_in
 from tests.console.test_admin_users import signed_in_admin
@@ -259,10 +259,11 @@ async def test_test_connection_on_odoo_per_user_asks_the_server_until_the_admini
     await client.post(f"{SOURCE}/odoo", data=form)
 
     unlinked = text_of((await client.post(f"{SOURCE}/test", data={"csrf_token": csrf_token})).text)
+    account = await verify_odoo_account(services.sources, "alice", ALICE_KEY)
     async with services.transaction() as session:
         ada = await Users(session).by_login("ada")
         assert ada is not None
-        await link_odoo_account(session, services.sources, services.clock(), ada, "alice", ALICE_KEY, actor_id=None)
+        await link_odoo_account(session, services.sources, services.clock(), ada, account, ALICE_KEY, actor_id=None)
     linked = text_of((await client.post(f"{SOURCE}/test", data={"csrf_token": csrf_token})).text)
 
     assert "<dt>Version</dt><dd>Odoo 19.0</dd>" in unlinked and "<dt>Protocol</dt><dd>json-2</dd>" in unlinked

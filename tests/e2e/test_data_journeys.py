@@ -20,7 +20,7 @@ from mcp_types import TextContent
 from bastion.accounts import create_user
 from bastion.connections import create_api_key
 from bastion.sources.configuration import use_odoo, use_sql
-from bastion.sources.odoo_links import link_odoo_account
+from bastion.sources.odoo_links import link_odoo_account, verify_odoo_account
 from bastion.store.models import User
 from bastion.store.repositories import OdooLinks
 from tests.e2e.data_setup import served_standin, server_services
@@ -178,8 +178,9 @@ async def test_on_a_writable_sql_source_a_write_key_creates_and_updates_after_a_
 
 
 async def link(services: Any, user: User, odoo_login: str, key: str) -> None:
+    account = await verify_odoo_account(services.sources, odoo_login, key)
     async with services.transaction() as session:
-        await link_odoo_account(session, services.sources, services.clock(), user, odoo_login, key, actor_id=None)
+        await link_odoo_account(session, services.sources, services.clock(), user, account, key, actor_id=None)
 
 
 async def test_on_odoo_per_user_each_linked_user_sees_what_odoo_lets_them_and_a_revoked_key_asks_to_relink(

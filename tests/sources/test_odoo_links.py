@@ -18,6 +18,7 @@ from bastion.sources.odoo_links import (
     odoo_link_states,
     sign_in_with_odoo,
     unlink_odoo_account,
+    verify_odoo_account,
 )
 from bastion.sources.runtime import SourceRuntime
 from bastion.store.repositories import OdooLinks
@@ -44,8 +45,9 @@ async def runtime(request, services) -> AsyncIterator[SourceRuntime]:
 
 async def test_a_verified_link_is_sealed_for_its_user_and_audited_without_the_key(services, runtime):
     carol = await make_member(services, "carol")
+    account = await verify_odoo_account(runtime, " alice ", ALICE_KEY)
     async with services.transaction() as session:
-        state = await link_odoo_account(session, runtime, services.clock(), carol, " alice ", ALICE_KEY, actor_id=None)
+        state = await link_odoo_account(session, runtime, services.clock(), carol, account, ALICE_KEY, actor_id=None)
         link = await OdooLinks(session).get(carol.id)
 
     assert (state.odoo_login, state.state, state.verified_at) == ("alice", "linked", services.clock())
@@ -73,26 +75,26 @@ async def test_a_verified_link_is_sealed_for_its_user_and_audited_without_the_ke
 )
 async def test_an_account_odoo_does_not_accept_is_refused_and_nothing_is_stored(services, runtime, login, key, message):
     carol = await make_member(services, "carol")
+    with pytest.raises(OdooLinkError, match=message):
+        await verify_odoo_account(runtime, login, key)
     async with services.transaction() as session:
-        with pytest.raises(OdooLinkError, match=message):
-            await link_odoo_account(session, runtime, services.clock(), carol, login, key, actor_id=None)
         assert await OdooLinks(session).get(carol.id) is None
     assert await audit_events(services, "odoo.linked") == []
 
 
 async def test_linking_needs_the_data_source_to_be_odoo(services):
-    carol = await make_member(services, "carol")
-    async with services.transaction() as session:
-        with pytest.raises(OdooLinkError, match=r"The data source is sql, not Odoo, .* `bastion source set-odoo"):
-            await link_odoo_account(session, services.sources, services.clock(), carol, "a", "k", actor_id=None)
+    with pytest.raises(OdooLinkError, match=r"The data source is sql, not Odoo, .* `bastion source set-odoo"):
+        await verify_odoo_account(services.sources, "a", "k")
     await services.sources.aclose()
 
 
 async def test_the_users_page_reads_each_users_link_state_and_unlinking_forgets_it(services, runtime):
     carol, dave, erin = [await make_member(services, login) for login in ("carol", "dave", "erin")]
+    account = await verify_odoo_account(runtime, "alice", ALICE_KEY)
+    other_account = await verify_odoo_account(runtime, "bob", BOB_KEY)
     async with services.transaction() as session:
-        await link_odoo_account(session, runtime, services.clock(), carol, "alice", ALICE_KEY, actor_id=None)
-        await link_odoo_account(session, runtime, services.clock(), dave, "bob", BOB_KEY, actor_id=None)
+        await link_odoo_account(session, runtime, services.clock(), carol, account, ALICE_KEY, actor_id=None)
+        await link_odoo_account(session, runtime, services.clock(), dave, other_account, BOB_KEY, actor_id=None)
         stored = await OdooLinks(session).get(dave.id)
         await OdooLinks(session).mark_rejected(dave.id, stored.sealed_api_key, "Odoo refused it", services.clock())
 
@@ -109,11 +111,15 @@ async def test_the_users_page_reads_each_users_link_state_and_unlinking_forgets_
 
 async def test_relinking_a_rejected_account_makes_it_linked_again(services, runtime):
     carol = await make_member(services, "carol")
+    account = await verify_odoo_account(runtime, "alice", ALICE_KEY)
+    other_account = await verify_odoo_account(runtime, "alice", ALICE_KEY)
     async with services.transaction() as session:
-        await link_odoo_account(session, runtime, services.clock(), carol, "alice", ALICE_KEY, actor_id=None)
+        await link_odoo_account(session, runtime, services.clock(), carol, account, ALICE_KEY, actor_id=None)
         stored = await OdooLinks(session).get(carol.id)
         await OdooLinks(session).mark_rejected(carol.id, stored.sealed_api_key, "revoked", services.clock())
-        state = await link_odoo_account(session, runtime, services.clock(), carol, "alice", ALICE_KEY, actor_id=None)
+        state = await link_odoo_account(
+            session, runtime, services.clock(), carol, other_account, ALICE_KEY, actor_id=None
+        )
 
     assert (state.state, state.last_error) == ("linked", "")
 

@@ -15,7 +15,7 @@ from bastion.sources import runtime as runtime_module
 from bastion.sources.configuration import use_odoo, use_sql
 from bastion.sources.errors import CredentialRejected, NotLinked, SourceUnavailable
 from bastion.sources.odoo import OdooSource
-from bastion.sources.odoo_links import link_odoo_account
+from bastion.sources.odoo_links import link_odoo_account, verify_odoo_account
 from bastion.sources.port import Capability
 from bastion.sources.runtime import SourceRuntime
 from bastion.sources.sql import SqlSource
@@ -153,8 +153,9 @@ async def test_on_odoo_per_user_a_user_without_a_link_is_told_where_to_link_it(s
 async def test_on_odoo_per_user_a_linked_user_acts_as_their_own_odoo_user(services, runtime):
     await configure_odoo(services)
     alice = await make_member(services, "alice.b")
+    account = await verify_odoo_account(runtime, "alice", ALICE_KEY)
     async with services.transaction() as session:
-        await link_odoo_account(session, runtime, services.clock(), alice, "alice", ALICE_KEY, actor_id=None)
+        await link_odoo_account(session, runtime, services.clock(), alice, account, ALICE_KEY, actor_id=None)
 
     identity = await runtime.identity_for(alice)
     assert (identity.bastion_user_id, identity.login, identity.secret, identity.cache_key) == (
@@ -180,8 +181,9 @@ async def test_a_key_odoo_refuses_marks_the_link_rejected_and_tells_the_user_to_
     _app, knobs = standin
     await configure_odoo(services)
     alice = await make_member(services, "alice.b")
+    account = await verify_odoo_account(runtime, "alice", ALICE_KEY)
     async with services.transaction() as session:
-        await link_odoo_account(session, runtime, services.clock(), alice, "alice", ALICE_KEY, actor_id=None)
+        await link_odoo_account(session, runtime, services.clock(), alice, account, ALICE_KEY, actor_id=None)
         bound = await runtime.bind(session, alice)
     del knobs.keys[ALICE_KEY]  # the key is revoked in Odoo
 
@@ -205,10 +207,12 @@ async def test_a_key_odoo_refuses_marks_the_link_rejected_and_tells_the_user_to_
 async def test_a_link_renewed_since_the_refusal_is_not_marked_rejected(services, runtime):
     await configure_odoo(services)
     alice = await make_member(services, "alice.b")
+    account = await verify_odoo_account(runtime, "alice", ALICE_KEY)
+    other_account = await verify_odoo_account(runtime, "alice", ALICE_KEY)
     async with services.transaction() as session:
-        old = await link_odoo_account(session, runtime, services.clock(), alice, "alice", ALICE_KEY, actor_id=None)
+        old = await link_odoo_account(session, runtime, services.clock(), alice, account, ALICE_KEY, actor_id=None)
         stale = (await OdooLinks(session).get(alice.id)).sealed_api_key
-        await link_odoo_account(session, runtime, services.clock(), alice, "alice", ALICE_KEY, actor_id=None)
+        await link_odoo_account(session, runtime, services.clock(), alice, other_account, ALICE_KEY, actor_id=None)
 
         assert await OdooLinks(session).mark_rejected(alice.id, stale, "refused", services.clock()) is False
         assert (await OdooLinks(session).get(alice.id)).state == old.state == "linked"

@@ -15,7 +15,7 @@ from bastion.cli.options import JsonOption, YesOption, show
 from bastion.cli.runner import fail, in_transaction
 from bastion.cli.source_runner import read_api_key_from_stdin, with_source
 from bastion.services import Services
-from bastion.sources.odoo_links import LinkState, link_odoo_account, unlink_odoo_account
+from bastion.sources.odoo_links import LinkState, link_odoo_account, unlink_odoo_account, verify_odoo_account
 from bastion.store.models import User
 from bastion.store.repositories import Users
 
@@ -115,9 +115,13 @@ def users_link_odoo(
 
     async def work(services: Services) -> LinkState:
         async with services.transaction() as session:
+            await find_account(session, login)
+        # Odoo is asked outside the store's transactions (odoo_links.verify_odoo_account).
+        account = await verify_odoo_account(services.sources, odoo_login, key)
+        async with services.transaction() as session:
             user = await find_account(session, login)
             return await link_odoo_account(
-                session, services.sources, services.clock(), user, odoo_login, key, actor_id=None
+                session, services.sources, services.clock(), user, account, key, actor_id=None
             )
 
     shown = json_shapes.odoo_linked(login, with_source(work))

@@ -15,7 +15,13 @@ from bastion.console.pages import ConsolePages, Handler, field, read_form, utc
 from bastion.console.paths import ODOO_ACCOUNT_PATH
 from bastion.services import Services
 from bastion.sources.configuration import ODOO, PER_USER, current_source_settings
-from bastion.sources.odoo_links import NEW_KEY_HINT, OdooLinkError, link_odoo_account, odoo_link_states
+from bastion.sources.odoo_links import (
+    NEW_KEY_HINT,
+    OdooLinkError,
+    link_odoo_account,
+    odoo_link_states,
+    verify_odoo_account,
+)
 from bastion.sources.odoo_links import unlink_odoo_account as unlink
 
 DONE_MESSAGES = {
@@ -55,13 +61,17 @@ class OdooAccountPages(ConsolePages):
     async def link(self, request: Request) -> Response:
         form = await read_form(request)
         odoo_login = field(form, "odoo_login").strip()
+        api_key = field(form, "api_key")
+        async with self.services.transaction() as session:
+            self.check_form(await self.visitor(request, session), form)
         try:
+            # Odoo is asked outside the store's transactions (odoo_links.verify_odoo_account).
+            account = await verify_odoo_account(self.services.sources, odoo_login, api_key)
             async with self.services.transaction() as session:
                 visitor = await self.visitor(request, session)
-                self.check_form(visitor, form)
                 await link_odoo_account(
-                    session, self.services.sources, self.services.clock(), visitor.user, odoo_login,
-                    field(form, "api_key"), actor_id=visitor.user.id,
+                    session, self.services.sources, self.services.clock(), visitor.user, account, api_key,
+                    actor_id=visitor.user.id,
                 )  # fmt: skip
         except OdooLinkError as error:
             return await self.account_page(request, odoo_login=odoo_login, error=str(error), status_code=400)

@@ -7,6 +7,7 @@ functions as the CLI (``bastion.connections``, ``bastion.accounts``). A handler 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
@@ -24,6 +25,8 @@ from bastion.console.refusals import Forbidden, FormExpired, Refusal, SignInRequ
 from bastion.governance.audit import record
 from bastion.http_util import NO_STORE_HEADERS, client_ip
 from bastion.services import Services
+from bastion.sources.configuration import ODOO
+from bastion.store.repositories import DataSources
 from bastion.web_session import Visitor, csrf_ok, current_visitor
 
 logger = logging.getLogger("bastion.console")
@@ -142,7 +145,8 @@ class ConsolePages:
         if found is None:
             raise SignInRequired(next_path)
         request.state.signed_in = True
-        return found
+        source = await DataSources(session).current()
+        return dataclasses.replace(found, serves_odoo=source is not None and source.kind == ODOO)
 
     async def administrator(self, request: Request, session: AsyncSession) -> Visitor:
         """The signed-in administrator: anyone else is sent to sign in, or gets "Administrators only"."""

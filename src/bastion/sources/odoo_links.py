@@ -57,14 +57,16 @@ class OdooAccount:
     name: str
 
 
-async def verify_odoo_account(
-    session: AsyncSession, runtime: SourceRuntime, odoo_login: str, api_key: str
-) -> OdooAccount:
-    """Ask Odoo, as this login and key, who it is; raises ``OdooLinkError`` saying what to fix."""
+async def verify_odoo_account(runtime: SourceRuntime, odoo_login: str, api_key: str) -> OdooAccount:
+    """Ask Odoo, as this login and key, who it is; raises ``OdooLinkError`` saying what to fix.
+
+    Called outside any transaction of the store: Odoo may take seconds to answer, and a transaction
+    held open meanwhile would hold a pooled connection (and, on SQLite, the write lock) all that time.
+    """
     login, key = odoo_login.strip(), api_key.strip()
     if not login or not key:
         raise OdooLinkError(f"Give both your Odoo login and an Odoo API key; to get a key, {NEW_KEY_HINT}.")
-    source = await runtime.source_in(session)
+    source = await runtime.source()
     if not isinstance(source, OdooSource):
         raise OdooLinkError(
             f"The data source is {source.kind}, not Odoo, so there is no Odoo account to link; an administrator "
@@ -95,13 +97,12 @@ async def link_odoo_account(
     runtime: SourceRuntime,
     now: datetime,
     user: UserRef,
-    odoo_login: str,
+    account: OdooAccount,
     api_key: str,
     *,
     actor_id: int | None,
 ) -> LinkState:
-    """Verify the account against Odoo, then store it sealed for ``user`` (replacing any earlier link)."""
-    account = await verify_odoo_account(session, runtime, odoo_login, api_key)
+    """Store an account ``verify_odoo_account`` accepted, sealed for ``user`` (replacing any earlier link)."""
     return await _store_link(session, runtime, now, user, account, api_key.strip(), actor_id=actor_id)
 
 
@@ -133,7 +134,7 @@ async def sign_in_with_odoo(
     sign-in (``user.signed_in`` / ``user.sign_in_failed`` with ``method: odoo``).
     """
     try:
-        account = await verify_odoo_account(session, runtime, login, api_key)
+        account = await verify_odoo_account(runtime, login, api_key)
     except OdooLinkError as error:
         await record(
             session, "user.sign_in_failed", now, client_ip=client_ip, login=login[:MAX_LOGIN_LENGTH], method="odoo"

@@ -145,6 +145,8 @@ def test_scope_category_risk_and_hints_follow_what_the_tool_does(tool):
     assert spec.hints.read_only is not changes
     assert spec.hints.destructive is (tool.name in {"update_records", "delete_records", "execute_method",
                                                     "transition_state"})  # fmt: skip
+    # A tool that changes data is never "low" risk: an activity assigned to a colleague notifies them.
+    assert (spec.risk is RiskLevel.LOW) is not changes
     if tool.name == "delete_records":
         assert (spec.risk, spec.category) == (RiskLevel.HIGH, ToolCategory.WRITE)
 

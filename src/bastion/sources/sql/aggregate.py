@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -109,7 +108,9 @@ def time_zone(context: Any) -> str | None:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidArguments(f"context.tz {show(tz)} is not a time zone: write one such as 'Europe/Brussels'.") from None
+        raise InvalidArguments(
+            f"context.tz {show(tz)} is not a time zone: write one such as 'Europe/Brussels'."
+        ) from None
     return str(tz)
 
 

@@ -70,12 +70,14 @@ class RecordQuery:
         """One sort path's ORDER BY terms: a many2one sorts on its co-model's name, then its id."""
         model, table = self.joined(path.through)
         column = model.columns[path.info.name]
-        sorted_on = [(table.c[column.name], bool(path.through) or column.nullable)]
+        sorted_on: list[tuple[sa.ColumnElement[Any], bool]] = [
+            (table.c[column.name], bool(path.through) or bool(column.nullable))
+        ]
         if path.info.type == "many2one":
             _, name_column = self.related_name(path.info, path.through)
             if name_column is not None:
                 sorted_on.insert(0, (name_column, True))
-        return [term for expression, nullable in sorted_on for term in path.order.sort(expression, bool(nullable))]
+        return [term for expression, nullable in sorted_on for term in path.order.sort(expression, nullable)]
 
     def select(self, fields: Sequence[FieldInfo], order: Sequence[SortPath] = ()) -> sa.Select[Any]:
         """SELECT ``fields``, sorted by ``order`` then ``id`` (a stable order: pages neither skip nor repeat)."""

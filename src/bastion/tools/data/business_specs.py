@@ -103,7 +103,7 @@ BUSINESS_TOOLS: tuple[DataTool, ...] = (
         "Schedules an activity on a record: activity_type by name (e.g. 'To-Do', 'Call', 'Meeting'), a summary, "
         "a note, a deadline (YYYY-MM-DD, default today) and the user_id it is for (default you).",
         ToolCategory.CHATTER,
-        RiskLevel.LOW,
+        RiskLevel.MEDIUM,
         ToolHints(read_only=False),
         s.arguments(
             ["model", "id"],
