@@ -33,6 +33,7 @@ from bastion.store.models import AuditEvent, Connection, Token
 from bastion.store.repositories import Connections, StoredSettings, Users
 from tests.conftest import PUBLIC_URL
 from tests.factories import PASSWORD, make_api_key, make_oauth_client, make_user
+from tests.test_metrics import scrape
 
 MCP_URL = f"{PUBLIC_URL}/mcp"
 
@@ -532,6 +533,17 @@ async def test_settings_set_refuses_a_bad_key_or_value_and_stores_nothing(bastio
     assert_usage_error(await bastion("settings", "set", key, value), message)
     async with services.transaction() as session:
         assert await StoredSettings(session).all() == {}
+
+
+async def test_settings_set_metrics_public_lets_another_machine_scrape_metrics(bastion, app):
+    refused = await scrape(app, "203.0.113.5")
+
+    changed = await run_json(bastion, "settings", "set", "metrics_public", "on")
+    allowed = await scrape(app, "203.0.113.5")
+
+    assert refused.status_code == 403
+    assert changed == {"key": "metrics_public", "value": True, "previous": False}
+    assert allowed.status_code == 200 and "bastion_connections_active 0" in allowed.text
 
 
 async def test_db_upgrade_prints_the_revision(bastion):
