@@ -26,12 +26,14 @@ from bastion.access_log import uvicorn_log_config
 from bastion.cli import app
 from bastion.cli.serve import prepare_first_run
 from bastion.clock import utcnow
+from bastion.governance import attempts
 from bastion.server_settings import SETTING_SPECS
 from bastion.store.db import alembic_config
 from bastion.store.models import AuditEvent, Connection, Token
 from bastion.store.repositories import Connections, StoredSettings, Users
 from tests.conftest import PUBLIC_URL
 from tests.factories import PASSWORD, make_api_key, make_oauth_client, make_user
+from tests.test_metrics import scrape
 
 MCP_URL = f"{PUBLIC_URL}/mcp"
 
@@ -99,7 +101,7 @@ async def give_access_tokens(services, connection: Connection, count: int) -> No
     ("group", "commands"),
     [
         ((), ["serve", "users", "connections", "settings", "tools", "db", "source"]),
-        (("users",), ["add", "list", "deactivate", "reactivate", "link-odoo", "unlink-odoo"]),
+        (("users",), ["add", "list", "deactivate", "reactivate", "unlock", "link-odoo", "unlink-odoo"]),
         (("connections",), ["add-oauth", "add-key", "list", "show", "rotate", "revoke", "reactivate"]),
         (("settings",), ["show", "set"]),
         (("tools",), ["list", "enable", "disable"]),
@@ -124,7 +126,7 @@ def test_every_command_that_prints_data_takes_json():
         for name, command in sub.commands.items()
     }
 
-    assert len(leaves) == 24
+    assert len(leaves) == 25
     without_json = [name for name, command in leaves.items() if not any("--json" in p.opts for p in command.params)]
     assert without_json == []
 
@@ -205,6 +207,40 @@ async def test_users_deactivate_refuses_the_last_active_administrator(bastion, s
 
 async def test_users_deactivate_names_an_unknown_login(bastion):
     assert_usage_error(await bastion("users", "deactivate", "nobody", "--yes"), "No user 'nobody'")
+
+
+async def held_from(services, address: str):
+    """Whether a sign-in for alice from ``address`` would be held now (the CLI runs on the real clock)."""
+    now = utcnow()
+    reservation = await attempts.reserve_sign_in(services.transaction, now, "alice", address)
+    async with services.transaction() as session:
+        wait = await attempts.sign_in_held(session, reservation, now)
+        await attempts.settle_sign_in(session, reservation, succeeded=False, counts=False)
+    return wait is not None
+
+
+async def test_users_unlock_forgets_the_failed_sign_ins_of_a_login_from_every_address_and_is_audited(bastion, services):
+    for _ in range(5):
+        reservation = await attempts.reserve_sign_in(services.transaction, utcnow(), "Alice", "198.51.100.7")
+        async with services.transaction() as session:
+            await attempts.settle_sign_in(session, reservation, succeeded=False)
+    assert await held_from(services, "198.51.100.7")
+
+    unlocked = await run_json(bastion, "users", "unlock", "ALICE")
+    again = await bastion("users", "unlock", "alice")
+
+    assert unlocked == {"login": "ALICE", "attempts_cleared": 5}
+    assert not await held_from(services, "198.51.100.7")
+    assert again.exit_code == 0
+    assert again.stdout.strip() == (
+        "Unlocked 'alice': no failed sign-ins were counted; it may be tried again at once from every address."
+    )
+    async with services.transaction() as session:
+        events = (await session.scalars(select(AuditEvent).where(AuditEvent.event == "user.unlocked"))).all()
+    assert [event.detail for event in events] == [
+        {"login": "ALICE", "attempts_cleared": 5},
+        {"login": "alice", "attempts_cleared": 0},
+    ]
 
 
 async def test_users_list_shows_role_and_whether_a_password_is_set(bastion, services):
@@ -497,6 +533,17 @@ async def test_settings_set_refuses_a_bad_key_or_value_and_stores_nothing(bastio
     assert_usage_error(await bastion("settings", "set", key, value), message)
     async with services.transaction() as session:
         assert await StoredSettings(session).all() == {}
+
+
+async def test_settings_set_metrics_public_lets_another_machine_scrape_metrics(bastion, app):
+    refused = await scrape(app, "203.0.113.5")
+
+    changed = await run_json(bastion, "settings", "set", "metrics_public", "on")
+    allowed = await scrape(app, "203.0.113.5")
+
+    assert refused.status_code == 403
+    assert changed == {"key": "metrics_public", "value": True, "previous": False}
+    assert allowed.status_code == 200 and "bastion_connections_active 0" in allowed.text
 
 
 async def test_db_upgrade_prints_the_revision(bastion):

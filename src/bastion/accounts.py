@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bastion import credentials
 from bastion.connections import revoke_connection
 from bastion.credentials import Prefix
+from bastion.governance import attempts
 from bastion.governance.audit import record
 from bastion.passwords import check_password_strength, hash_password, verify_password
 from bastion.store.models import BrowserSession, SetupLink, User
@@ -24,6 +25,10 @@ MAX_LOGIN_LENGTH = 100
 
 class AccountError(ValueError):
     """An account request is unusable; the message says how to fix it."""
+
+
+class SignInFailed(AccountError):
+    """A sign-in's credentials were wrong (audited as ``user.sign_in_failed``); the sign-in throttle counts it."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ async def authenticate(session: AsyncSession, now: datetime, login: str, passwor
     ok = await verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.active:
         await record(session, "user.sign_in_failed", now, client_ip=client_ip, login=login[:MAX_LOGIN_LENGTH])
-        raise AccountError("The login or password is not right. Check both and try again.")
+        raise SignInFailed("The login or password is not right. Check both and try again.")
     await record(session, "user.signed_in", now, user_id=user.id, client_ip=client_ip)
     return user
 
@@ -217,3 +222,16 @@ async def reactivate_user(session: AsyncSession, now: datetime, user: User, acto
     user.active = True
     await session.flush()
     await record(session, "user.reactivated", now, user_id=actor_id, login=user.login)
+
+
+async def unlock_login(session: AsyncSession, now: datetime, login: str, *, actor_id: int | None) -> int:
+    """Lift the sign-in throttle's pause for ``login`` from every address: its counted failures are forgotten.
+
+    Any login may be unlocked, existing or not (the throttle counts what was typed). Returns how many
+    attempts stopped counting; audited as ``user.unlocked`` either way.
+    """
+    cleared = await attempts.clear_sign_ins(session, login)
+    await record(
+        session, "user.unlocked", now, user_id=actor_id, login=login[:MAX_LOGIN_LENGTH], attempts_cleared=cleared
+    )
+    return cleared

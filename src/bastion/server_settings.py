@@ -109,6 +109,12 @@ SETTING_SPECS: dict[str, SettingSpec] = {
             "default_limit", int, 50, "Records a data tool returns when the call names no limit.", 1, 5000, "records"
         ),
         SettingSpec("max_limit", int, 500, "Most records one data tool call may return.", 1, 5000, "records"),
+        SettingSpec(
+            "metrics_public",
+            bool,
+            False,
+            "Let any address read /metrics; while off, only requests made on this machine, not through a proxy.",
+        ),
     )
 }
 
@@ -136,6 +142,7 @@ class ServerSettings:
     # A default above the maximum is served as the maximum (tools/data/arguments.check_limit).
     default_limit: int = _default("default_limit")
     max_limit: int = _default("max_limit")
+    metrics_public: bool = _default("metrics_public")
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> ServerSettings:

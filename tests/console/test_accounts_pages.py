@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx2
 import pytest
 
 from bastion import accounts
 from bastion.app import create_app
-from bastion.governance.audit import record
 from bastion.passwords import verify_password
+from bastion.services import build_services
 from bastion.store.repositories import AuditLog, AuditQuery, Users
 from bastion.web_session import SESSION_COOKIE
+from tests.conftest import PUBLIC_URL
 from tests.factories import PASSWORD, make_api_key, make_user
 
 LOGIN_CSRF_COOKIE = "bastion_login_csrf"
@@ -50,8 +53,20 @@ async def signed_in_csrf(client: httpx2.AsyncClient) -> str:
 
 
 async def failures_for(services, event: str = "user.sign_in_failed") -> int:
+    return len(await audit_entries(services, event))
+
+
+async def audit_entries(services, event: str):
     async with services.transaction() as session:
-        return len(await AuditLog(session).page(AuditQuery(event=event)))
+        return await AuditLog(session).page(AuditQuery(event=event), limit=1000)
+
+
+@asynccontextmanager
+async def from_address(app, address: str) -> AsyncIterator[httpx2.AsyncClient]:
+    """A browser at ``address``: the throttles count by the peer's address."""
+    transport = httpx2.ASGITransport(app=app, client=(address, 50000))
+    async with httpx2.AsyncClient(transport=transport, base_url=PUBLIC_URL) as browser:
+        yield browser
 
 
 # --- sign in ---------------------------------------------------------------------------------------------
@@ -172,24 +187,115 @@ async def test_failures_for_a_login_count_whatever_its_letter_case(client, servi
     assert (await sign_in(client)).status_code == 429
 
 
-async def test_five_failures_from_one_address_refuse_every_login_from_it(client, services):
+async def test_another_address_still_signs_in_while_one_address_is_held_for_the_login(app, services):
     await make_user(services, "alice")
-    for number in range(5):
-        await sign_in(client, login=f"guess{number}", password="wrong password")
-
-    assert (await sign_in(client)).status_code == 429
-
-
-async def test_failures_recorded_by_another_process_count_because_they_come_from_the_audit_log(client, services):
-    await make_user(services, "alice")
-    async with services.transaction() as session:
+    async with from_address(app, "198.51.100.7") as stranger, from_address(app, "203.0.113.1") as alice:
         for _ in range(5):
-            await record(session, "user.sign_in_failed", services.clock(), client_ip="203.0.113.9", login="alice")
+            assert (await sign_in(stranger, password="wrong password")).status_code == 400
+        held = await sign_in(stranger)
+
+        signed_in = await sign_in(alice)
+
+    assert held.status_code == 429
+    assert signed_in.status_code == 303
+
+
+async def test_twenty_failures_from_one_address_refuse_every_login_from_it_but_five_do_not(app, services):
+    await make_user(services, "alice")
+    async with from_address(app, "198.51.100.7") as guesser, from_address(app, "203.0.113.1") as elsewhere:
+        for number in range(5):
+            await sign_in(guesser, login=f"guess{number}", password="wrong password")
+        assert (await sign_in(guesser, login="someone", password="wrong password")).status_code == 400
+        for number in range(14):
+            await sign_in(guesser, login=f"more{number}", password="wrong password")
+
+        refused = await sign_in(guesser)
+        from_elsewhere = await sign_in(elsewhere)
+
+    assert refused.status_code == 429
+    assert "too many failed sign-ins from your network" in refused.text
+    assert from_elsewhere.status_code == 303
+
+
+async def test_the_per_login_ceiling_slows_every_new_address_down_with_growing_waits(app, services, clock):
+    await make_user(services, "alice")
+    for number in range(20):
+        async with from_address(app, f"198.51.100.{number + 1}") as guesser:
+            assert (await sign_in(guesser, password="wrong password")).status_code == 400
+
+    async with from_address(app, "203.0.113.50") as newcomer:
+        first = await sign_in(newcomer)
+        clock.advance(60)
+        assert (await sign_in(newcomer, password="wrong again")).status_code == 400
+        second = await sign_in(newcomer)
+        clock.advance(120)
+        after_the_wait = await sign_in(newcomer)
+
+    assert first.status_code == 429 and first.headers["retry-after"] == "60"
+    assert "too many failed sign-ins for this login from many networks" in first.text
+    assert "Try again in 1 minute" in first.text
+    assert second.status_code == 429 and second.headers["retry-after"] == "120"
+    assert after_the_wait.status_code == 303
+
+
+async def test_the_per_login_ceiling_does_not_hold_an_address_the_person_signed_in_from(app, services, clock):
+    await make_user(services, "alice")
+    async with from_address(app, "203.0.113.1") as home:
+        assert (await sign_in(home)).status_code == 303
+    clock.advance(60)
+    for number in range(25):
+        async with from_address(app, f"198.51.100.{number + 1}") as guesser:
+            await sign_in(guesser, password="wrong password")
+
+    async with from_address(app, "203.0.113.1") as home, from_address(app, "203.0.113.2") as elsewhere:
+        assert (await sign_in(elsewhere)).status_code == 429
+        assert (await sign_in(home)).status_code == 303
+
+
+async def test_the_refusal_reads_the_same_whether_or_not_the_login_exists(client, services):
+    await make_user(services, "alice")
+    for login in ("alice", "nobody"):
+        for _ in range(5):
+            await sign_in(client, login=login, password="wrong password")
+
+    existing, unknown = await sign_in(client, login="alice"), await sign_in(client, login="nobody")
+
+    assert existing.status_code == unknown.status_code == 429
+    assert existing.headers["retry-after"] == unknown.headers["retry-after"]
+    assert existing.text == unknown.text
+    assert "an administrator can lift the pause (bastion users unlock LOGIN)" in existing.text
+
+
+async def test_failures_counted_by_another_process_count_because_they_are_in_the_database(client, settings, services):
+    await make_user(services, "alice")
+    other_process = build_services(settings, services.clock)
+    try:
+        other_app = create_app(settings, services=other_process)
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=other_app), base_url=PUBLIC_URL) as other:
+            for _ in range(5):
+                assert (await sign_in(other, password="wrong password")).status_code == 400
+    finally:
+        await other_process.aclose()
 
     refused = await sign_in(client)
 
     assert refused.status_code == 429
-    assert "for this login or from your network" in refused.text
+    assert "too many failed sign-ins for this login from your network" in refused.text
+
+
+async def test_an_unlock_clears_the_counted_failures_of_the_login_from_every_address(app, services):
+    await make_user(services, "alice")
+    async with from_address(app, "198.51.100.7") as here:
+        for _ in range(5):
+            await sign_in(here, password="wrong password")
+        assert (await sign_in(here)).status_code == 429
+        async with services.transaction() as session:
+            cleared = await accounts.unlock_login(session, services.clock(), "ALICE", actor_id=None)
+
+        assert cleared == 5
+        assert (await sign_in(here)).status_code == 303
+    (event,) = await audit_entries(services, "user.unlocked")
+    assert event.detail == {"login": "ALICE", "attempts_cleared": 5}
 
 
 # --- sign out --------------------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ def test_the_form_covers_every_runtime_setting_except_the_master_switch_which_ha
         "Connections",
         "Data tools",
         "Audit log",
+        "Monitoring",
     ]
 
 

@@ -50,6 +50,10 @@ def user_created(user: User, setup_link: str | None) -> dict[str, Any]:
     }
 
 
+def login_unlocked(login: str, cleared: int) -> dict[str, Any]:
+    return {"login": login, "attempts_cleared": cleared}
+
+
 def user_deactivated(login: str, done: Deactivation) -> dict[str, Any]:
     return {
         "login": login,

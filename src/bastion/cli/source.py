@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bastion.cli import json_shapes, text
+from bastion.cli import json_shapes, text_sources
 from bastion.cli.options import JsonOption, show
 from bastion.cli.runner import fail, in_transaction
 from bastion.cli.source_runner import read_api_key_from_stdin, with_source
@@ -53,7 +53,7 @@ def source_show(as_json: JsonOption = False) -> None:
         return await current_source_settings(session)
 
     shown = json_shapes.source_settings(in_transaction(work))
-    show(shown, as_json, text.source_text(shown))
+    show(shown, as_json, text_sources.source_text(shown))
 
 
 @source_app.command("test")
@@ -76,14 +76,14 @@ def source_test(
         return await check_connection(services.sources, services.transaction, user)
 
     shown = json_shapes.source_status(with_source(work))
-    show(shown, as_json, text.source_status(shown))
+    show(shown, as_json, text_sources.source_status(shown))
 
 
 @source_app.command("set-demo")
 def source_set_demo(as_json: JsonOption = False) -> None:
     """Serve the embedded demo company (read-only)."""
     shown = store(lambda services, session: use_demo(session, services.settings, services.clock(), actor_id=None))
-    show(shown, as_json, text.source_changed(shown))
+    show(shown, as_json, text_sources.source_changed(shown))
 
 
 @source_app.command("set-sql")
@@ -100,7 +100,7 @@ def source_set_sql(
             session, services.settings, services.clock(), url, writable=writable, actor_id=None
         )
     )
-    show(shown, as_json, text.source_changed(shown))
+    show(shown, as_json, text_sources.source_changed(shown))
 
 
 @source_app.command("set-odoo")
@@ -141,4 +141,4 @@ def source_set_odoo(
             actor_id=None,
         )
     )
-    show(shown, as_json, text.source_changed(shown))
+    show(shown, as_json, text_sources.source_changed(shown))

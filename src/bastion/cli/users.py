@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion import accounts
 from bastion.accounts import AccountError
-from bastion.cli import json_shapes, text
+from bastion.cli import json_shapes, text, text_sources
 from bastion.cli.options import JsonOption, YesOption, show
 from bastion.cli.runner import fail, in_transaction
 from bastion.cli.source_runner import read_api_key_from_stdin, with_source
@@ -20,7 +20,7 @@ from bastion.store.models import User
 from bastion.store.repositories import Users
 
 users_app = typer.Typer(
-    help="Console users: add, list, deactivate and reactivate; link their Odoo accounts.", no_args_is_help=True
+    help="Console users: add, list, deactivate, reactivate and unlock; link their Odoo accounts.", no_args_is_help=True
 )
 Login = Annotated[str, typer.Argument(help="The user's login.")]
 
@@ -99,6 +99,20 @@ def users_reactivate(login: Login, as_json: JsonOption = False) -> None:
     show(json_shapes.user_reactivated(login), as_json, text.user_reactivated(login))
 
 
+@users_app.command("unlock")
+def users_unlock(
+    login: Annotated[str, typer.Argument(help="The login as people type it on the sign-in page (any letter case).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Lift a sign-in pause: forget the failed sign-ins counted for a login from every address."""
+
+    async def work(services: Services, session: AsyncSession) -> int:
+        return await accounts.unlock_login(session, services.clock(), login, actor_id=None)
+
+    cleared = in_transaction(work)
+    show(json_shapes.login_unlocked(login, cleared), as_json, text.login_unlocked(login, cleared))
+
+
 @users_app.command("link-odoo")
 def users_link_odoo(
     login: Login,
@@ -125,7 +139,7 @@ def users_link_odoo(
             )
 
     shown = json_shapes.odoo_linked(login, with_source(work))
-    show(shown, as_json, text.odoo_linked(shown))
+    show(shown, as_json, text_sources.odoo_linked(shown))
 
 
 @users_app.command("unlink-odoo")
@@ -137,4 +151,4 @@ def users_unlink_odoo(login: Login, as_json: JsonOption = False) -> None:
         return await unlink_odoo_account(session, services.clock(), user, actor_id=None)
 
     shown = json_shapes.odoo_unlinked(login, in_transaction(work))
-    show(shown, as_json, text.odoo_unlinked(shown))
+    show(shown, as_json, text_sources.odoo_unlinked(shown))

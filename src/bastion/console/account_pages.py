@@ -22,8 +22,9 @@ from bastion.accounts import AccountError
 from bastion.console.pages import ConsolePages, field, read_form, sign_in_url
 from bastion.console.paths import HOME_PATH, PASSWORD_PATH
 from bastion.console.refusals import FormExpired, Refusal, UnreadableRequest
-from bastion.console.sign_in_throttle import WINDOW, SignInFailure, describe_wait, sign_in_retry_at
+from bastion.governance import attempts
 from bastion.governance.audit import record
+from bastion.governance.sign_in_throttle import refusal_message
 from bastion.http_util import client_ip
 from bastion.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -35,7 +36,7 @@ from bastion.passwords import (
 from bastion.sources.configuration import ODOO, current_source_settings
 from bastion.sources.odoo_links import sign_in_with_odoo
 from bastion.store.models import User
-from bastion.store.repositories import AuditLog, BrowserSessions, Connections
+from bastion.store.repositories import BrowserSessions, Connections
 from bastion.web_session import (
     LOGIN_PATH,
     SESSION_COOKIE,
@@ -173,15 +174,11 @@ class AccountPages(ConsolePages):
         """Throttle, ``check`` the credentials, start a fresh browser session: the same for every way to sign in."""
         now = self.services.clock()
         address = client_ip(request, self.settings.trusted_proxies)
+        # Counted before the check, in a transaction of its own: a burst cannot pass the throttle together.
+        reservation = await attempts.reserve_sign_in(self.services.transaction, now, login, address)
         async with self.services.transaction() as session:
-            failures = await AuditLog(session).sign_in_failures_since(login, address, now - WINDOW)
-            retry_at = sign_in_retry_at(
-                [SignInFailure(f.at, str(f.detail.get("login", "")), f.client_ip) for f in failures],
-                login,
-                address,
-                now,
-            )
-            if retry_at is not None:
+            wait = await attempts.sign_in_held(session, reservation, now)
+            if wait is not None:
                 await record(
                     session, "user.sign_in_throttled", now, client_ip=address, login=login[: accounts.MAX_LOGIN_LENGTH]
                 )
@@ -189,25 +186,26 @@ class AccountPages(ConsolePages):
                 try:
                     user = await check(session, now, address)
                 except AccountError as exc:
-                    failed = str(exc)
-                    signed_in = None
+                    failed, signed_in = str(exc), None
+                    # Only a wrong credential counts; "deactivated" or "not linked" is not a guess.
+                    counts = isinstance(exc, accounts.SignInFailed)
                 else:
-                    failed = ""
+                    failed, counts = "", True
                     previous = request.cookies.get(SESSION_COOKIE)
                     if previous:
                         # A fresh session on every sign-in: a cookie planted before sign-in is worth nothing after.
                         await accounts.end_browser_session(session, previous)
                     signed_in = await accounts.start_browser_session(session, now, user)
-        if retry_at is not None:
+                await attempts.settle_sign_in(session, reservation, succeeded=signed_in is not None, counts=counts)
+        if wait is not None:
             # Raised after the transaction: the throttled attempt stays in the audit log.
             raise Refusal(
                 "Too many failed sign-ins",
-                "There were too many failed sign-ins for this login or from your network. "
-                f"Try again in {describe_wait(retry_at, now)}.",
+                refusal_message(wait, now),
                 status_code=429,
                 link_url=sign_in_url(next_path),
                 link_text="Back to sign-in",
-                headers={"Retry-After": str(max(1, math.ceil((retry_at - now).total_seconds())))},
+                headers={"Retry-After": str(max(1, math.ceil((wait.until - now).total_seconds())))},
             )
         if signed_in is None:
             return await refused(failed)

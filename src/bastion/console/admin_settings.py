@@ -197,6 +197,18 @@ SETTING_GROUPS = (
             ),
         ),
     ),
+    SettingGroup(
+        "Monitoring",
+        "/metrics gives Prometheus this process's counters and a few gauges (refreshed once a minute).",
+        (
+            SettingField(
+                "metrics_public",
+                "Let other machines read /metrics",
+                "Off by default: only requests made on this machine itself, not through a proxy, may read it. "
+                "Turn on only when a firewall or your proxy keeps /metrics from the internet.",
+            ),
+        ),
+    ),
 )
 FORM_FIELDS = {setting.key: setting for group in SETTING_GROUPS for setting in group.fields}
 

@@ -16,6 +16,7 @@ EVENTS: dict[str, str] = {
     "user.signed_in": "A user signed in.",
     "user.sign_in_failed": "A sign-in failed (wrong login or password).",
     "user.sign_in_throttled": "A sign-in was refused after too many recent failures for its login or address.",
+    "user.unlocked": "An administrator cleared the failed sign-ins counted for a login (bastion users unlock).",
     "user.password_changed": "A signed-in user changed their password; their other browser sessions ended.",
     "user.role_changed": "An administrator made a user an administrator, or an administrator a user.",
     "user.deactivated": "A user was deactivated; their connections were revoked and their sessions ended.",

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from bastion import credentials
 from bastion import scopes as scope_rules
 from bastion.credentials import Prefix
+from bastion.governance import attempts
 from bastion.governance.audit import record
 from bastion.http_util import CLIENT_CORS, NO_STORE_HEADERS, read_body
 from bastion.oauth.client_metadata import (
@@ -73,30 +74,38 @@ def registration_endpoint(services: Services) -> Handler:
         now = attempt.now
         async with services.transaction() as session:
             server_settings = await services.server_settings(session)
-            if not server_settings.dynamic_registration_enabled:
-                raise AccessDenied(
-                    "Dynamic client registration is turned off on this server; "
-                    "ask your administrator to create a Custom OAuth connection."
+        if not server_settings.dynamic_registration_enabled:
+            raise AccessDenied(
+                "Dynamic client registration is turned off on this server; "
+                "ask your administrator to create a Custom OAuth connection."
+            )
+        registration = check_client_metadata(parse_json_object(body, request.headers.get("content-type", "")))
+        # Counted before the limit is checked, in a transaction of its own: a burst cannot pass it together.
+        reservation = await attempts.reserve(services.transaction, attempts.REGISTRATION, now, attempt.client_ip)
+        try:
+            async with services.transaction() as session:
+                await check_registration_limit(session, reservation, now)
+                connections = Connections(session)
+                purged = await connections.purge_unused_registrations(
+                    now - timedelta(days=server_settings.unused_registration_days)
                 )
-            registration = check_client_metadata(parse_json_object(body, request.headers.get("content-type", "")))
-            await check_registration_limit(session, now, registering_address(attempt))
-            connections = Connections(session)
-            purged = await connections.purge_unused_registrations(
-                now - timedelta(days=server_settings.unused_registration_days)
-            )
-            secret = None if registration.is_public else credentials.new_credential(Prefix.CLIENT_SECRET)
-            connection = await connections.add(new_connection(registration, secret, attempt))
-            await record(
-                session,
-                "client.registered",
-                now,
-                connection_id=connection.id,
-                client_ip=registering_address(attempt),
-                client_name=registration.client_name,
-                token_endpoint_auth_method=registration.token_endpoint_auth_method,
-                purged_unused=purged,
-            )
-            information = client_information(connection, secret)
+                secret = None if registration.is_public else credentials.new_credential(Prefix.CLIENT_SECRET)
+                connection = await connections.add(new_connection(registration, secret, attempt))
+                await record(
+                    session,
+                    "client.registered",
+                    now,
+                    connection_id=connection.id,
+                    client_ip=registering_address(attempt),
+                    client_name=registration.client_name,
+                    token_endpoint_auth_method=registration.token_endpoint_auth_method,
+                    purged_unused=purged,
+                )
+                information = client_information(connection, secret)
+        except Exception:
+            # Refused or broken: the registration did not happen, so it stops counting.
+            await attempts.release(services.transaction, reservation)
+            raise
         return JSONResponse(information, status_code=201, headers=NO_STORE_HEADERS)
 
     async def record_refusal(exc: OAuthError, attempt: Attempt) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bastion.accounts import MAX_LOGIN_LENGTH, AccountError, check_login, create_user
+from bastion.accounts import MAX_LOGIN_LENGTH, AccountError, SignInFailed, check_login, create_user
 from bastion.governance.audit import record
 from bastion.sealing import SealBroken, open_secret, seal_secret
 from bastion.sources.configuration import SourceConfigError, odoo_link_purpose
@@ -130,7 +130,8 @@ async def sign_in_with_odoo(
     """The Bastion user of an Odoo login and key Odoo accepts, created as a plain user (and linked) the first time.
 
     A Bastion user with the same login but no link to this Odoo login is never taken over: they sign in
-    with their password and link the account themselves. Raises ``AccountError``, audited like a password
+    with their password and link the account themselves. Raises ``AccountError`` (``SignInFailed`` when Odoo
+    refuses the key, counted by the sign-in throttle), audited like a password
     sign-in (``user.signed_in`` / ``user.sign_in_failed`` with ``method: odoo``).
     """
     try:
@@ -139,7 +140,7 @@ async def sign_in_with_odoo(
         await record(
             session, "user.sign_in_failed", now, client_ip=client_ip, login=login[:MAX_LOGIN_LENGTH], method="odoo"
         )
-        raise AccountError(str(error)) from None
+        raise SignInFailed(str(error)) from None
     link = await OdooLinks(session).by_odoo_login(account.login)
     if link is not None:
         user = await Users(session).get(link.user_id)

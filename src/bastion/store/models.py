@@ -243,3 +243,24 @@ class ToolSwitch(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Attempt(Base):
+    """One attempt a throttle counts (a sign-in, a registration), reserved before it is checked.
+
+    ``outcome`` is ``pending`` while the attempt is checked, then ``failed`` or ``succeeded``; a refused or
+    released attempt is deleted. See ``governance/attempts.py``.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_kind_login_at", "kind", "login", "at"),
+        Index("ix_attempts_kind_client_ip_at", "kind", "client_ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    login: Mapped[str | None] = mapped_column(String(100))  # lower-cased; None for a registration
+    client_ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))

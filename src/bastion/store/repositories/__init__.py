@@ -1,6 +1,7 @@
 """Narrow repositories with domain verbs, one module per aggregate. Each takes the request's one
 ``AsyncSession``; the caller commits. Every repository is importable from here."""
 
+from bastion.store.repositories.attempts import Attempts
 from bastion.store.repositories.audit import AuditLog, AuditQuery
 from bastion.store.repositories.connection_listing import ConnectionListing, ListCriteria
 from bastion.store.repositories.connections import Connections
@@ -11,6 +12,7 @@ from bastion.store.repositories.tool_switches import ToolSwitches
 from bastion.store.repositories.users import BrowserSessions, SetupLinks, Users
 
 __all__ = [
+    "Attempts",
     "AuditLog",
     "AuditQuery",
     "AuthorizationCodes",

@@ -1,4 +1,4 @@
-"""The append-only audit log: one append, and the reads the console's log page and the sign-in throttle need."""
+"""The append-only audit log: one append, and the reads the console's log page needs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from bastion.store.models import AuditEvent
 from bastion.store.repositories.base import Repository
@@ -35,17 +35,6 @@ class AuditLog(Repository):
     async def append(self, event: AuditEvent) -> None:
         self.session.add(event)
         await self.session.flush()
-
-    async def sign_in_failures_since(self, login: str, client_ip: str | None, since: datetime) -> Sequence[AuditEvent]:
-        """Failed sign-ins after ``since`` for this login (any case) or from this address, oldest first."""
-        same_login = func.lower(AuditEvent.detail["login"].as_string()) == login.lower()
-        matches = or_(same_login, AuditEvent.client_ip == client_ip) if client_ip else same_login
-        query = (
-            select(AuditEvent)
-            .where(AuditEvent.event == "user.sign_in_failed", AuditEvent.at > since, matches)
-            .order_by(AuditEvent.at)
-        )
-        return (await self.session.scalars(query)).all()
 
     async def count_since(self, since: datetime) -> int:
         query = select(func.count()).select_from(AuditEvent).where(AuditEvent.at >= since)

@@ -68,15 +68,6 @@ class Connections(Repository):
             )
         )
 
-    async def registration_times_since(self, ip: str, since: datetime) -> list[datetime]:
-        """When this address registered clients since ``since``, oldest first (the per-address limit)."""
-        query = (
-            select(Connection.created_at)
-            .where(Connection.registered_from_ip == ip, Connection.created_at >= since)
-            .order_by(Connection.created_at)
-        )
-        return list((await self.session.scalars(query)).all())
-
     async def count_unrevoked(self, *, user_id: int | None = None) -> int:
         query = select(func.count()).select_from(Connection).where(Connection.revoked_at.is_(None))
         if user_id is not None:
