@@ -1,0 +1,139 @@
+"""Where a server's time goes: py-spy attached to its process during one load, and a summary of the samples.
+
+``sampling(pid, folder, label)`` runs ``py-spy record --format raw`` (collapsed stacks, one line per
+distinct stack: ``thread;outer (file:line);...;leaf (file:line) count``) on the running server for as
+long as the block lasts, every thread included, idle ones too (an event loop waiting in ``epoll``
+shows as such). On leaving it writes next to the stacks a top-functions summary: the share of
+samples per thread, per package of the innermost frame (self time), per function as innermost frame
+(self) and anywhere on the stack (total). The ``.collapsed.txt`` file opens as is in speedscope
+(https://www.speedscope.app) or ``flamegraph.pl``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SAMPLES_PER_SECOND = 100
+STOP_TIMEOUT_SECONDS = 30.0
+TOP = 25
+FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
+
+
+def py_spy_path() -> str:
+    """py-spy next to this interpreter (the venv's), else on PATH."""
+    beside = Path(sys.executable).with_name("py-spy")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("py-spy")
+    if found is None:
+        raise SystemExit("--profile needs py-spy: pip install py-spy (into the venv that runs the benchmark)")
+    return found
+
+
+@dataclass
+class Summary:
+    """Sample counts from one collapsed-stack file."""
+
+    samples: int = 0
+    threads: Counter[str] = field(default_factory=Counter)
+    packages: Counter[str] = field(default_factory=Counter)
+    self_time: Counter[str] = field(default_factory=Counter)
+    total_time: Counter[str] = field(default_factory=Counter)
+
+
+def package_of(frame: str) -> str:
+    """``execute (sqlalchemy/engine/base.py:1840)`` -> ``sqlalchemy``; a stdlib module file -> its module."""
+    match = FRAME.match(frame)
+    if match is None:
+        return frame
+    path = match.group("file")
+    first = path.split("/", 1)[0]
+    return first.removesuffix(".py") or path
+
+
+def summarize(collapsed: str) -> Summary:
+    """Count the samples of ``py-spy record --format raw --threads`` output."""
+    summary = Summary()
+    for line in collapsed.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = stack.split(";")
+        thread, frames = (frames[0], frames[1:]) if frames[0].startswith(("thread", "process")) else ("", frames)
+        summary.samples += count
+        summary.threads[thread or "(one thread)"] += count
+        if not frames:
+            continue
+        summary.packages[package_of(frames[-1])] += count
+        summary.self_time[frames[-1]] += count
+        for frame in set(frames):
+            summary.total_time[frame] += count
+    return summary
+
+
+def render(summary: Summary, title: str) -> str:
+    def share(count: int) -> str:
+        return f"{100 * count / summary.samples:5.1f}%" if summary.samples else "  n/a"
+
+    lines = [f"{title}: {summary.samples} samples at {SAMPLES_PER_SECOND}/s, idle threads included", ""]
+    for heading, counter, limit in (
+        ("by thread", summary.threads, TOP),
+        ("by package of the innermost frame (self time)", summary.packages, TOP),
+        ("by function, innermost frame (self time)", summary.self_time, TOP),
+        ("by function, anywhere on the stack (total time)", summary.total_time, TOP),
+    ):
+        lines.append(heading)
+        lines += [f"  {share(count)}  {name}" for name, count in counter.most_common(limit)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+@dataclass
+class Profile:
+    """The files one sampling wrote (filled when the block ends)."""
+
+    collapsed: Path
+    top: Path
+    summary: Summary | None = None
+
+
+@contextmanager
+def sampling(pid: int, folder: Path, label: str, *, nonblocking: bool = False) -> Iterator[Profile]:
+    """Sample process ``pid`` with py-spy while the block runs; write ``label``.collapsed.txt and .top.txt."""
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = Profile(folder / f"{label}.collapsed.txt", folder / f"{label}.top.txt")
+    command = [
+        py_spy_path(), "record", "--pid", str(pid), "--format", "raw", "--output", str(profile.collapsed),
+        "--rate", str(SAMPLES_PER_SECOND), "--threads", "--idle", "--function",
+    ]  # fmt: skip
+    if nonblocking:
+        command.append("--nonblocking")
+    log_path = folder / f"{label}.py-spy.log"
+    with log_path.open("wb") as log:
+        spy = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield profile
+    finally:
+        # SIGINT is py-spy's Control-C: it stops sampling and writes the file.
+        if spy.poll() is None:
+            os.kill(spy.pid, signal.SIGINT)
+        try:
+            spy.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+            spy.wait()
+    if not profile.collapsed.exists():
+        raise RuntimeError(f"py-spy wrote no samples for {label}:\n{log_path.read_text(errors='replace')}")
+    profile.summary = summarize(profile.collapsed.read_text(errors="replace"))
+    profile.top.write_text(render(profile.summary, label) + "\n")
