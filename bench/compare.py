@@ -20,7 +20,7 @@ import json
 import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractContextManager, AsyncExitStack, asynccontextmanager, nullcontext
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from bench.common import (
     run_bounded,
     unlimited_rates,
 )
-from bench.durability import Durability, check_durability, refresh_form
+from bench.durability import check_durability, refresh_form
 from bench.report import Result, print_report
 from bench.sdk_baseline import grant_baseline_clients, running_baseline
 
@@ -64,11 +64,15 @@ class Served:
     refresh_tokens: list[str]
 
 
+# Runs the load: ``run_bounded`` with the row's bounds, under py-spy when profiling.
+Load = Callable[[Measurement, list[Step]], Awaitable[Measurement]]
+
+
 @dataclass(frozen=True)
 class Row:
     key: str
     name: str
-    measure: Callable[[Served, dict[str, Any]], Awaitable[Measurement]]
+    measure: Callable[[Served, Load], Awaitable[Measurement]]
 
 
 def chained_refresh(http: httpx2.AsyncClient, served: Served, worker: int) -> Step:
@@ -84,13 +88,13 @@ def chained_refresh(http: httpx2.AsyncClient, served: Served, worker: int) -> St
     return step
 
 
-async def measure_refresh(served: Served, bounds: dict[str, Any]) -> Measurement:
+async def measure_refresh(served: Served, load: Load) -> Measurement:
     async with AsyncExitStack() as stack:
         steps = []
         for worker in range(len(served.refresh_tokens)):
             http = await stack.enter_async_context(httpx2.AsyncClient(trust_env=False, timeout=30.0))
             steps.append(chained_refresh(http, served, worker))
-        return await run_bounded(Measurement(ROWS_BY_KEY["refresh"].name, served.name), steps, **bounds)
+        return await load(Measurement(ROWS_BY_KEY["refresh"].name, served.name), steps)
 
 
 async def call_whoami(client: Client) -> None:
@@ -104,11 +108,13 @@ async def list_tools(client: Client) -> None:
 
 
 @asynccontextmanager
-async def sdk_clients(served: Served, mode: str, version: str) -> AsyncIterator[list[Client]]:
+async def sdk_clients(
+    served: Served, mode: str, version: str, tokens: list[str] | None = None
+) -> AsyncIterator[list[Client]]:
     """One ``mcp.Client`` per worker, each with its own access token, open for the block (sessions included)."""
     async with AsyncExitStack() as stack:
         clients = []
-        for token in served.access_tokens:
+        for token in served.access_tokens if tokens is None else tokens:
             http = await stack.enter_async_context(
                 httpx2.AsyncClient(trust_env=False, timeout=30.0, headers={"Authorization": f"Bearer {token}"})
             )
@@ -121,7 +127,7 @@ async def sdk_clients(served: Served, mode: str, version: str) -> AsyncIterator[
         yield clients
 
 
-async def measure_sdk_whoami(served: Served, bounds: dict[str, Any]) -> Measurement:
+async def measure_sdk_whoami(served: Served, load: Load) -> Measurement:
     async with sdk_clients(served, "legacy", "2025-11-25") as clients:
 
         def calling(client: Client) -> Step:
@@ -131,7 +137,7 @@ async def measure_sdk_whoami(served: Served, bounds: dict[str, Any]) -> Measurem
             return step
 
         name = ROWS_BY_KEY["whoami-sdk-2025"].name
-        return await run_bounded(Measurement(name, served.name), [calling(c) for c in clients], **bounds)
+        return await load(Measurement(name, served.name), [calling(c) for c in clients])
 
 
 @asynccontextmanager
@@ -183,13 +189,13 @@ def replaying(http: httpx2.AsyncClient, url: str, recorded: RecordedRequest) -> 
 
 
 def replayed_row(key: str, mode: str, version: str, method: str, call: Callable[[Client], Awaitable[None]]) -> Any:
-    async def measure(served: Served, bounds: dict[str, Any]) -> Measurement:
+    async def measure(served: Served, load: Load) -> Measurement:
         async with recorded_requests(served, mode, version, method, call) as recorded, AsyncExitStack() as stack:
             steps = []
             for request in recorded:
                 http = await stack.enter_async_context(httpx2.AsyncClient(trust_env=False, timeout=30.0))
                 steps.append(replaying(http, served.mcp_url, request))
-            return await run_bounded(Measurement(ROWS_BY_KEY[key].name, served.name), steps, **bounds)
+            return await load(Measurement(ROWS_BY_KEY[key].name, served.name), steps)
 
     return measure
 
@@ -216,6 +222,31 @@ ROWS = [
 ROWS_BY_KEY = {row.key: row for row in ROWS}
 
 
+async def measure_row(
+    row: Row, served: Served, backend: str, args: argparse.Namespace
+) -> tuple[Measurement, profiling.Profile | None]:
+    """One row on one server; with ``--profile``, py-spy samples the server while the load runs (not the setup)."""
+    bounds = {"max_requests": args.requests, "max_seconds": args.duration}
+    profile: profiling.Profile | None = None
+
+    async def load(measurement: Measurement, steps: list[Step]) -> Measurement:
+        nonlocal profile
+        if not args.profile:
+            return await run_bounded(measurement, steps, **bounds)
+        label = f"{backend}-{served.name}-{row.key}"
+        with profiling.sampling(served.pid, args.profile, label, nonblocking=args.nonblocking) as profile:
+            return await run_bounded(measurement, steps, **bounds)
+
+    return await row.measure(served, load), profile
+
+
+async def warm_up(served: Served) -> None:
+    """One tools/list and one whoami call before any row: Bastion builds its demo data source on first use."""
+    async with sdk_clients(served, "auto", "2026-07-28", tokens=served.access_tokens[:1]) as (client,):
+        await list_tools(client)
+        await call_whoami(client)
+
+
 def memory_of(pid: int) -> tuple[float, float]:
     """(resident MB now, peak resident MB) of a live process, from /proc."""
     fields: dict[str, float] = {}
@@ -227,7 +258,6 @@ def memory_of(pid: int) -> tuple[float, float]:
 
 
 async def compare_on(backend: str, args: argparse.Namespace, rows: list[Row]) -> Result:
-    bounds = {"max_requests": args.requests, "max_seconds": args.duration}
     result = Result(backend)
     async with bench_server(backend) as bastion:
         unlimited_rates(bastion)
@@ -240,29 +270,22 @@ async def compare_on(backend: str, args: argparse.Namespace, rows: list[Row]) ->
                 Served("baseline", sdk.process.pid, sdk.mcp_url, sdk.token_url, baseline_grants.client_id,
                        baseline_grants.client_secret, baseline_grants.access_tokens, baseline_grants.refresh_tokens),
             ]  # fmt: skip
+            for served in servers:
+                await warm_up(served)
             for row in rows:
                 for served in servers:
-                    sampled: AbstractContextManager[Any] = nullcontext()
-                    if args.profile:
-                        label = f"{backend}-{served.name}-{row.key}"
-                        sampled = profiling.sampling(served.pid, args.profile, label, nonblocking=args.nonblocking)
-                    with sampled as profile:
-                        measured = await row.measure(served, bounds)
+                    measured, profile = await measure_row(row, served, backend, args)
                     result.add(row.key, served.name, measured, profile)
                     print(f"  {backend:<8} {served.name:<8} {row.name:<52} {measured.rate:>8.1f} req/s", flush=True)
             result.memory = {s.name: memory_of(s.pid) for s in servers}
         result.locked = bastion.log().count("database is locked")
         result.tracebacks = bastion.log().count("Traceback")
         if args.kills:
-            durability: Durability | None = None
-            try:
-                durability = await check_durability(
-                    bastion, workers=args.concurrency, rounds=args.kills, load_seconds=args.kill_after
-                )
-            finally:
-                if durability is not None and durability.server is not None:
-                    durability.server.stop()
-            result.durability = durability
+            result.durability = await check_durability(
+                bastion, workers=args.concurrency, rounds=args.kills, load_seconds=args.kill_after
+            )
+            if result.durability.server is not None:
+                result.durability.server.stop()
     return result
 
 

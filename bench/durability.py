@@ -160,8 +160,13 @@ async def check_durability(server: BastionProcess, *, workers: int, rounds: int,
     """
     result = Durability()
     current = server
-    for done in range(rounds):
-        outcome, current = await one_round(current, workers, load_seconds, done)
-        result.server = current
-        result.rounds.append(outcome)
+    try:
+        for done in range(rounds):
+            outcome, current = await one_round(current, workers, load_seconds, done)
+            result.rounds.append(outcome)
+    except BaseException:
+        if current is not server:
+            current.stop()
+        raise
+    result.server = current if current is not server else None
     return result

@@ -2,11 +2,13 @@
 
 ``sampling(pid, folder, label)`` runs ``py-spy record --format raw`` (collapsed stacks, one line per
 distinct stack: ``thread;outer (file:line);...;leaf (file:line) count``) on the running server for as
-long as the block lasts, every thread included, idle ones too (an event loop waiting in ``epoll``
-shows as such). On leaving it writes next to the stacks a top-functions summary: the share of
-samples per thread, per package of the innermost frame (self time), per function as innermost frame
-(self) and anywhere on the stack (total). The ``.collapsed.txt`` file opens as is in speedscope
-(https://www.speedscope.app) or ``flamegraph.pl``.
+long as the block lasts. py-spy keeps only the samples of threads that are running (not waiting in a
+system call), so a thread's samples over the ticks of the block are the share of the wall time it was
+busy: an event loop busy 66 % of the time spent the rest waiting in ``epoll``. On leaving, a
+top-functions summary is written next to the stacks: per thread (busy share of the wall time), then,
+as shares of all busy samples, per package of the innermost frame (self time), per function as the
+innermost frame (self) and anywhere on the stack (total). The ``.collapsed.txt`` file opens as is in
+speedscope (https://www.speedscope.app) or ``flamegraph.pl``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +48,7 @@ class Summary:
     """Sample counts from one collapsed-stack file."""
 
     samples: int = 0
+    ticks: int = 0  # sampling instants in the wall time of the block: a thread busy throughout has this many
     threads: Counter[str] = field(default_factory=Counter)
     packages: Counter[str] = field(default_factory=Counter)
     self_time: Counter[str] = field(default_factory=Counter)
@@ -61,9 +65,9 @@ def package_of(frame: str) -> str:
     return first.removesuffix(".py") or path
 
 
-def summarize(collapsed: str) -> Summary:
-    """Count the samples of ``py-spy record --format raw --threads`` output."""
-    summary = Summary()
+def summarize(collapsed: str, ticks: int = 0) -> Summary:
+    """Count the samples of ``py-spy record --format raw --threads`` output (``ticks``: see ``Summary``)."""
+    summary = Summary(ticks=ticks)
     for line in collapsed.splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -86,9 +90,13 @@ def render(summary: Summary, title: str) -> str:
     def share(count: int) -> str:
         return f"{100 * count / summary.samples:5.1f}%" if summary.samples else "  n/a"
 
-    lines = [f"{title}: {summary.samples} samples at {SAMPLES_PER_SECOND}/s, idle threads included", ""]
+    lines = [f"{title}: {summary.samples} busy samples at {SAMPLES_PER_SECOND}/s over {summary.ticks} ticks", ""]
+    lines.append("by thread: busy share of the wall time (py-spy samples running threads only)")
+    for name, count in summary.threads.most_common(TOP):
+        busy = f"{100 * count / summary.ticks:5.1f}%" if summary.ticks else "  n/a"
+        lines.append(f"  {busy}  {name}")
+    lines.append("")
     for heading, counter, limit in (
-        ("by thread", summary.threads, TOP),
         ("by package of the innermost frame (self time)", summary.packages, TOP),
         ("by function, innermost frame (self time)", summary.self_time, TOP),
         ("by function, anywhere on the stack (total time)", summary.total_time, TOP),
@@ -115,17 +123,19 @@ def sampling(pid: int, folder: Path, label: str, *, nonblocking: bool = False) -
     profile = Profile(folder / f"{label}.collapsed.txt", folder / f"{label}.top.txt")
     command = [
         py_spy_path(), "record", "--pid", str(pid), "--format", "raw", "--output", str(profile.collapsed),
-        "--rate", str(SAMPLES_PER_SECOND), "--threads", "--idle", "--function",
+        "--rate", str(SAMPLES_PER_SECOND), "--threads", "--function",
     ]  # fmt: skip
     if nonblocking:
         command.append("--nonblocking")
     log_path = folder / f"{label}.py-spy.log"
     with log_path.open("wb") as log:
         spy = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    started = time.monotonic()
     try:
         yield profile
     finally:
         # SIGINT is py-spy's Control-C: it stops sampling and writes the file.
+        ticks = round((time.monotonic() - started) * SAMPLES_PER_SECOND)
         if spy.poll() is None:
             os.kill(spy.pid, signal.SIGINT)
         try:
@@ -135,5 +145,5 @@ def sampling(pid: int, folder: Path, label: str, *, nonblocking: bool = False) -
             spy.wait()
     if not profile.collapsed.exists():
         raise RuntimeError(f"py-spy wrote no samples for {label}:\n{log_path.read_text(errors='replace')}")
-    profile.summary = summarize(profile.collapsed.read_text(errors="replace"))
+    profile.summary = summarize(profile.collapsed.read_text(errors="replace"), ticks)
     profile.top.write_text(render(profile.summary, label) + "\n")

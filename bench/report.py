@@ -127,14 +127,19 @@ def print_profiles(result: Result) -> None:
     if not result.profiles:
         return
     print()
-    print("py-spy samples (idle threads included; self time by package of the innermost frame):")
+    print("py-spy: busy share of the wall time per thread; self time by package of the innermost frame:")
     for label, profile in result.profiles:
         summary = profile.summary
+        busy = ", ".join(
+            f"{name.partition(': ')[2] or name} {100 * count / summary.ticks:.0f}%"
+            for name, count in summary.threads.most_common(3)
+            if summary.ticks
+        )
         top = ", ".join(
             f"{name} {100 * count / summary.samples:.0f}%" for name, count in summary.packages.most_common(6)
         )
-        print(f"  {label}: {summary.samples} samples: {top}")
-        print(f"    {profile.top}  {profile.collapsed}")
+        print(f"  {label}: busy {busy}; {top}")
+        print(f"    {profile.top}")
 
 
 def print_report(results: list[Result], args: argparse.Namespace) -> None:

@@ -156,7 +156,7 @@ def build_server(base_url: str) -> MCPServer:
     )
 
     @server.tool(name="whoami", description="Who the caller is: user, client, scopes, credential, protocol.")
-    def whoami(ctx: Context) -> dict[str, Any]:
+    async def whoami(ctx: Context) -> dict[str, Any]:
         request = ctx.request_context.request
         user = request.scope.get("user") if request is not None else None
         token: AccessToken = user.access_token  # type: ignore[union-attr]
