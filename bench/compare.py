@@ -272,8 +272,10 @@ async def compare_on(backend: str, args: argparse.Namespace, rows: list[Row]) ->
             ]  # fmt: skip
             for served in servers:
                 await warm_up(served)
-            for row in rows:
-                for served in servers:
+            for number, row in enumerate(rows):
+                # Bastion first on even rows, the baseline first on odd ones: a drift in the machine's load
+                # (other processes) then favours neither server.
+                for served in servers if number % 2 == 0 else servers[::-1]:
                     measured, profile = await measure_row(row, served, backend, args)
                     result.add(row.key, served.name, measured, profile)
                     print(f"  {backend:<8} {served.name:<8} {row.name:<52} {measured.rate:>8.1f} req/s", flush=True)
