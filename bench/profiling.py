@@ -29,6 +29,7 @@ from pathlib import Path
 SAMPLES_PER_SECOND = 100
 STOP_TIMEOUT_SECONDS = 30.0
 TOP = 25
+EVENT_LOOP_STEP = "BaseEventLoop._run_once (asyncio/base_events.py"
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
 
@@ -51,8 +52,13 @@ class Summary:
     ticks: int = 0  # sampling instants in the wall time of the block: a thread busy throughout has this many
     threads: Counter[str] = field(default_factory=Counter)
     packages: Counter[str] = field(default_factory=Counter)
+    self_lines: Counter[str] = field(default_factory=Counter)
     self_time: Counter[str] = field(default_factory=Counter)
     total_time: Counter[str] = field(default_factory=Counter)
+    # Frames that only carry a thread (on every stack of each thread they appear in: Thread._bootstrap), and
+    # those from the start of the process down to the event loop's _run_once (runpy, typer, uvicorn.run): their
+    # total is their thread's whole time and says nothing, so the total-time list leaves them out.
+    scaffolding: set[str] = field(default_factory=set)
 
 
 def package_of(frame: str) -> str:
@@ -65,9 +71,22 @@ def package_of(frame: str) -> str:
     return first.removesuffix(".py") or path
 
 
+def frames_text(frames: list[str]) -> str:
+    return ";".join(frames)
+
+
+def function_of(frame: str) -> str:
+    """``execute (sqlalchemy/engine/base.py:1840)`` -> ``execute (sqlalchemy/engine/base.py)``: all its lines."""
+    match = FRAME.match(frame)
+    return f"{match.group('function')} ({match.group('file')})" if match else frame
+
+
 def summarize(collapsed: str, ticks: int = 0) -> Summary:
     """Count the samples of ``py-spy record --format raw --threads`` output (``ticks``: see ``Summary``)."""
     summary = Summary(ticks=ticks)
+    per_thread: Counter[tuple[str, str]] = Counter()
+    loop_frames: set[str] = set()
+    with_frames: Counter[str] = Counter()  # a thread's samples with a Python frame (py-spy also records empty ones)
     for line in collapsed.splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -79,10 +98,24 @@ def summarize(collapsed: str, ticks: int = 0) -> Summary:
         summary.threads[thread or "(one thread)"] += count
         if not frames:
             continue
+        with_frames[thread] += count
         summary.packages[package_of(frames[-1])] += count
-        summary.self_time[frames[-1]] += count
-        for frame in set(frames):
-            summary.total_time[frame] += count
+        summary.self_lines[frames[-1]] += count
+        summary.self_time[function_of(frames[-1])] += count
+        if EVENT_LOOP_STEP in frames_text(frames):
+            loop = next(i for i, frame in enumerate(frames) if frame.startswith(EVENT_LOOP_STEP))
+            loop_frames.update(function_of(frame) for frame in frames[: loop + 1])
+        for function in {function_of(frame) for frame in frames}:
+            summary.total_time[function] += count
+            per_thread[(thread, function)] += count
+    threads_of: dict[str, set[str]] = {}
+    for thread, function in per_thread:
+        threads_of.setdefault(function, set()).add(thread)
+    summary.scaffolding = loop_frames | {
+        function
+        for function, threads in threads_of.items()
+        if all(per_thread[(thread, function)] == with_frames[thread] for thread in threads)
+    }
     return summary
 
 
@@ -99,10 +132,20 @@ def render(summary: Summary, title: str) -> str:
     for heading, counter, limit in (
         ("by package of the innermost frame (self time)", summary.packages, TOP),
         ("by function, innermost frame (self time)", summary.self_time, TOP),
-        ("by function, anywhere on the stack (total time)", summary.total_time, TOP),
+        ("by line, innermost frame (self time)", summary.self_lines, TOP),
+        (
+            "by function, anywhere on the stack (total time; frames under a whole thread left out)",
+            summary.total_time,
+            TOP,
+        ),
     ):
         lines.append(heading)
-        lines += [f"  {share(count)}  {name}" for name, count in counter.most_common(limit)]
+        ranked = [
+            (n, c)
+            for n, c in counter.most_common()
+            if counter is not summary.total_time or n not in summary.scaffolding
+        ]
+        lines += [f"  {share(count)}  {name}" for name, count in ranked[:limit]]
         lines.append("")
     return "\n".join(lines)
 
@@ -123,7 +166,7 @@ def sampling(pid: int, folder: Path, label: str, *, nonblocking: bool = False) -
     profile = Profile(folder / f"{label}.collapsed.txt", folder / f"{label}.top.txt")
     command = [
         py_spy_path(), "record", "--pid", str(pid), "--format", "raw", "--output", str(profile.collapsed),
-        "--rate", str(SAMPLES_PER_SECOND), "--threads", "--function",
+        "--rate", str(SAMPLES_PER_SECOND), "--threads",
     ]  # fmt: skip
     if nonblocking:
         command.append("--nonblocking")

@@ -46,7 +46,7 @@ def test_profile_summary_counts_threads_packages_and_functions():
     collapsed = "\n".join(
         [
             "thread (1): MainThread;run (asyncio/base_events.py:600);execute (sqlalchemy/engine/base.py:10) 6",
-            "thread (1): MainThread;run (asyncio/base_events.py:600) 2",
+            "thread (1): MainThread;run (asyncio/base_events.py:612) 2",
             "thread (2): Thread-1 (worker);_worker (aiosqlite/core.py:48) 4",
         ]
     )
@@ -55,9 +55,12 @@ def test_profile_summary_counts_threads_packages_and_functions():
     assert summary.ticks == 10
     assert summary.threads == {"thread (1): MainThread": 8, "thread (2): Thread-1 (worker)": 4}
     assert summary.packages == {"sqlalchemy": 6, "asyncio": 2, "aiosqlite": 4}
-    assert summary.self_time["execute (sqlalchemy/engine/base.py:10)"] == 6
-    assert summary.total_time["run (asyncio/base_events.py:600)"] == 8
+    assert summary.self_lines["execute (sqlalchemy/engine/base.py:10)"] == 6
+    assert summary.self_time["run (asyncio/base_events.py)"] == 2
+    assert summary.total_time["run (asyncio/base_events.py)"] == 8
     assert package_of("select (selectors.py:451)") == "selectors"
+    # On every stack of the main thread: its total is the thread's whole time, left out of the total-time list.
+    assert summary.scaffolding == {"run (asyncio/base_events.py)", "_worker (aiosqlite/core.py)"}
 
 
 @pytest.mark.e2e
