@@ -5,12 +5,12 @@
 .venv/bin/python -m bench.compare --profile /tmp/profiles  # and py-spy samples of both servers, per row
 
 For each database: a fresh ``bastion serve`` (``bench.common.bench_server``) and a fresh
-``bench.sdk_baseline`` server run side by side; every row is measured on Bastion, then at once on the
-baseline, by ``bench.common.run_bounded`` with the same number of concurrent httpx2 clients sending the
-same requests. Then the ratios with their targets (PASS/FAIL), p99, each server's RSS after the run,
-failures and ``database is locked`` in Bastion's log, and the kill -9 durability check
-(``bench.durability``) of Bastion's refresh grants. PostgreSQL is skipped, with a message, when
-``BASTION_TEST_POSTGRES_URL`` is not set.
+``bench.sdk_baseline`` server run side by side; every row is measured on both, back to back (which one
+goes first alternates from row to row), by ``bench.common.run_bounded`` with the same number of
+concurrent httpx2 clients sending the same requests. Then the ratios with their targets (PASS/FAIL),
+p99, each server's RSS after the run, failures and ``database is locked`` in Bastion's log, and the
+kill -9 durability check (``bench.durability``) of Bastion's refresh grants. PostgreSQL is skipped,
+with a message, when ``BASTION_TEST_POSTGRES_URL`` is not set.
 """
 
 from __future__ import annotations
