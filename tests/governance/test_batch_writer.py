@@ -133,6 +133,7 @@ async def test_a_blocked_database_makes_requests_wait_for_room_and_loses_nothing
     assert writer.depth == 8  # full: one batch of 4 is held at the door, 8 more wait in the queue
     assert await audit_count(services) == 0
 
+    assert await writer.flush(wait_at_most=0.05) is False  # a reader is not held up by a stalled database
     transaction.door.set()
     await asyncio.wait_for(producing, 10)
     await writer.flush()
@@ -217,3 +218,27 @@ async def test_stopping_on_a_database_that_never_recovers_logs_every_unwritten_e
     [given_up] = [r.getMessage() for r in caplog.records if "were not written" in r.getMessage()]
     assert '"tool": "first"' in given_up and '"tool": "second"' in given_up
     assert await audit_count(services) == 0
+
+
+async def test_nothing_is_lost_when_ten_thousand_requests_enqueue_at_once(services, clock):
+    connection_ids = [await new_connection_id(services) for _ in range(4)]
+    writer = BatchWriter(services.transaction, batch_rows=64, capacity=128)
+    writer.start()
+
+    async def request(n: int) -> None:  # what the gate and the tool call of one request enqueue
+        connection_id = connection_ids[n % 4]
+        await writer.count_use(connection_id, clock())
+        await writer.audit("tool.called", clock(), connection_id=connection_id, n=n)
+
+    await asyncio.gather(*(request(n) for n in range(10_000)))
+    await writer.flush()
+
+    async with services.transaction() as session:
+        called = select(AuditEvent.detail["n"].as_integer()).where(AuditEvent.event == "tool.called")
+        numbers = (await session.scalars(called)).all()
+        counts = (await session.scalars(select(Connection.request_count).order_by(Connection.id))).all()
+    assert sorted(numbers) == list(range(10_000))
+    assert counts == [2_500] * 4
+    assert (writer.depth, writer.rows_failed) == (0, 0)
+    assert writer.batches_written >= 10_000 // 64  # the queue's bound held: many batches, none larger
+    await writer.stop()

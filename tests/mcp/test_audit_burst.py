@@ -1,7 +1,9 @@
-"""A burst of 10,000 /mcp requests: every audit entry and every use they leave behind reaches the database.
+"""A burst of /mcp requests: every audit entry and every use they leave behind reaches the database.
 
-In-process (httpx2 over ASGI), 64 requests in flight at once, through a batch writer with a small queue
+In-process (httpx2 over ASGI), 32 requests in flight at once, through a batch writer with a small queue
 so that requests keep waiting for room and batches keep being cut short: the accounting must hold then.
+A thousand requests, not ten: on the shared 2-core machine ten thousand took over three minutes per
+database (tests/governance/test_batch_writer.py bursts 10,000 requests' worth at the writer itself).
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from tests.conftest import PUBLIC_URL
 from tests.factories import make_api_key
 from tests.mcp.helpers import MODERN_VERSION, STREAMABLE_HEADERS, bearer, make_member
 
-REQUESTS = 10_000
-IN_FLIGHT = 64
+REQUESTS = 1_000
+IN_FLIGHT = 32
 KEYS = 4
 # One request in 25 a whoami call (an entry and a use), one in 5 an event-stream GET (the gate admits it,
 # a use, before the SDK answers 405 in the stateless era), the rest refused for an unknown key (an entry):
-# mostly the cheap kinds, so that ten thousand fit in seconds.
+# mostly the cheap kinds, so that the burst fits in seconds.
 CALL, REFUSED, STREAM = "call", "refused", "stream"
 
 
@@ -70,7 +72,7 @@ async def send(http: httpx2.AsyncClient, n: int, key: str) -> None:
         assert "error" not in response.json()
 
 
-async def test_nothing_is_lost_under_a_burst_of_ten_thousand_requests(app, services, clock):
+async def test_nothing_is_lost_under_a_burst_of_requests(app, services, clock):
     keys = [await make_api_key(services, await make_member(services, login=f"burst{i}")) for i in range(KEYS)]
     slots = asyncio.Semaphore(IN_FLIGHT)
     uses: Counter[int] = Counter()

@@ -139,7 +139,7 @@ class BatchWriter:
         self._queue: asyncio.Queue[Item | _Stop] | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self._stopping = asyncio.Event()
+        self._hurry = asyncio.Event()
         # Items accepted into the queue, and items written or given up; both count in queue order.
         self._accepted = self._settled = 0
         self._flushes: list[tuple[int, asyncio.Future[None]]] = []
@@ -160,7 +160,7 @@ class BatchWriter:
             raise RuntimeError("the batch writer is already running")
         self._queue = asyncio.Queue(self.capacity)
         self._closing = False
-        self._stopping = asyncio.Event()
+        self._hurry = asyncio.Event()
         self._task = asyncio.create_task(self._run(self._queue), name="bastion-batch-writer")
 
     async def stop(self) -> None:
@@ -169,7 +169,7 @@ class BatchWriter:
         if queue is None or task is None:
             return
         self._closing = True
-        self._stopping.set()
+        self._hurry.set()
         # Wakes a writer waiting on an empty queue; a full queue keeps it busy until empty, when it stops.
         with contextlib.suppress(asyncio.QueueFull):
             queue.put_nowait(STOP)
@@ -198,13 +198,19 @@ class BatchWriter:
         """One more request for this connection, made at ``now``."""
         await self._submit(ConnectionUse(connection_id, now))
 
-    async def flush(self) -> None:
-        """Return once everything queued before this call is written (or given up on, and logged)."""
+    async def flush(self, wait_at_most: float | None = None) -> bool:
+        """Cut the batch window short; True once everything queued before the call is written (or given up
+        on, and logged), False when that took longer than ``wait_at_most`` seconds."""
         if self._queue is None or self._settled >= self._accepted:
-            return
+            return True
         done = asyncio.get_running_loop().create_future()
         self._flushes.append((self._accepted, done))
-        await done
+        self._hurry.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(done), wait_at_most)
+        except TimeoutError:
+            return False
+        return True
 
     async def _submit(self, item: Item) -> None:
         queue = self._queue
@@ -254,10 +260,12 @@ class BatchWriter:
             self._settle(0, everyone=True)
 
     async def _gather_window(self) -> None:
-        """Let concurrent requests add to the batch for one window; ``stop`` cuts it short."""
+        """Let concurrent requests add to the batch for one window; ``flush`` and ``stop`` cut it short."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.window):
-                await self._stopping.wait()
+                await self._hurry.wait()
+        if not self._closing:
+            self._hurry.clear()
 
     async def _write(self, batch: Batch) -> None:
         """Commit ``batch``, retrying while the database fails; never raises (the writer must keep going)."""
