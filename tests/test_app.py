@@ -1,4 +1,4 @@
-"""The composition root: health, favicon, the not-found answer, security headers and the body-size guard."""
+"""The composition root: health, favicon, the not-found answer, security headers, the body-size guard, metrics."""
 
 
 async def test_healthz_answers_ok(client):
@@ -42,3 +42,23 @@ async def test_metrics_report_active_connections_in_the_prometheus_format(client
     response = await client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     assert "bastion_connections_active 1" in response.text.splitlines()
+
+
+async def test_metrics_report_the_batch_writers_queue_batches_and_rows(client, services):
+    from tests.factories import make_api_key
+    from tests.mcp.helpers import initialize_request, make_member, post_mcp
+
+    key = (await make_api_key(services, await make_member(services))).secret
+    await post_mcp(client, initialize_request(), token=key)  # one use of the connection
+    await post_mcp(client, initialize_request(), token="bst_ak_unknown")  # one mcp.rejected entry
+    await services.batch_writer.flush()
+
+    lines = (await client.get("/metrics")).text.splitlines()
+
+    assert "# TYPE bastion_batch_writer_queue_depth gauge" in lines
+    assert "bastion_batch_writer_queue_depth 0" in lines
+    assert "# TYPE bastion_batch_writer_batches_written_total counter" in lines
+    written = next(line for line in lines if line.startswith("bastion_batch_writer_batches_written_total "))
+    assert 1 <= int(written.split()[1]) <= 2  # one batch, or two if the requests fell in two windows
+    assert "bastion_batch_writer_rows_written_total 2" in lines
+    assert "bastion_batch_writer_rows_failed_total 0" in lines

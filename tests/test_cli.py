@@ -30,7 +30,7 @@ from bastion.governance import attempts
 from bastion.server_settings import SETTING_SPECS
 from bastion.store.db import alembic_config
 from bastion.store.models import AuditEvent, Connection, Token
-from bastion.store.repositories import Connections, StoredSettings, Users
+from bastion.store.repositories import Connections, ConnectionUse, StoredSettings, Users
 from tests.conftest import PUBLIC_URL
 from tests.factories import PASSWORD, make_api_key, make_oauth_client, make_user
 from tests.test_metrics import scrape
@@ -369,7 +369,7 @@ async def test_connections_list_shows_type_user_status_last_use_and_requests_and
     used = await make_api_key(services, alice, name="Used key")
     await make_oauth_client(services, name="Fresh client")
     async with services.transaction() as session:
-        await Connections(session).record_use(used.connection.id, utcnow())
+        await Connections(session).record_uses([ConnectionUse(used.connection.id, utcnow())])
     await bastion("connections", "revoke", str(used.connection.id), "--yes")
     await make_api_key(services, alice, name="Unused key")
 

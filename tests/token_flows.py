@@ -131,6 +131,7 @@ async def stored_token(services: Services, token: str) -> Token:
 
 
 async def audit_events(services: Services, event: str) -> list[AuditEvent]:
+    await services.batch_writer.flush()  # the per-request entries the app has queued, written first
     async with services.transaction() as session:
         return list((await session.scalars(select(AuditEvent).where(AuditEvent.event == event))).all())
 

@@ -106,10 +106,14 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await upgrade_database(services.engine)
-        # The SDK's session manager must run in the parent app's lifespan, or /mcp fails.
-        async with mcp.session_manager.run():
-            yield
-        await services.aclose()
+        services.batch_writer.start()
+        try:
+            # The SDK's session manager must run in the parent app's lifespan, or /mcp fails.
+            async with mcp.session_manager.run():
+                yield
+        finally:
+            # After the last request: what requests queued for the batch writer is written before the store closes.
+            await services.aclose()
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),

@@ -64,6 +64,23 @@ def metrics_endpoint(services: Services) -> Callable[[Request], Awaitable[PlainT
             "# TYPE bastion_access_tokens_active gauge",
             f"bastion_access_tokens_active {latest.active_tokens}",
         ]
+        writer = services.batch_writer
+        lines += [
+            "# HELP bastion_batch_writer_queue_depth Audit entries and connection uses waiting to be written.",
+            "# TYPE bastion_batch_writer_queue_depth gauge",
+            f"bastion_batch_writer_queue_depth {writer.depth}",
+        ]
+        for name, value, meaning in (
+            ("batches_written", writer.batches_written, "Batches committed (one transaction each)."),
+            ("rows_written", writer.rows_written, "Audit entries inserted plus connection rows updated."),
+            ("retries", writer.retries, "Batch writes that failed and were tried again."),
+            ("rows_failed", writer.rows_failed, "Rows given up on, each logged with its content."),
+        ):
+            lines += [
+                f"# HELP bastion_batch_writer_{name}_total {meaning}",
+                f"# TYPE bastion_batch_writer_{name}_total counter",
+                f"bastion_batch_writer_{name}_total {value}",
+            ]
         for name, value in sorted(services.counters.items()):
             lines += [f"# TYPE bastion_{name}_total counter", f"bastion_{name}_total {value}"]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from bastion.clock import Clock, utcnow
 from bastion.config import Settings
+from bastion.governance.batch_writer import BatchWriter
 from bastion.server_settings import ServerSettings
 from bastion.sources.runtime import SourceRuntime
 from bastion.store.db import create_engine, create_sessionmaker
@@ -32,9 +33,12 @@ class Services:
     counters: dict[str, int] = field(default_factory=dict)
     # The data source the tools use, rebuilt when its stored configuration changes (sources/runtime.py).
     sources: SourceRuntime = field(init=False)
+    # The per-request audit entries and connection uses, written in batches while the app runs (app.py lifespan).
+    batch_writer: BatchWriter = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRuntime(self.settings, self.transaction, self.clock)
+        self.batch_writer = BatchWriter(self.transaction)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -49,7 +53,8 @@ class Services:
         self.counters[name] = self.counters.get(name, 0) + by
 
     async def aclose(self) -> None:
-        """Close the data source's connections, then the store's."""
+        """Write what the batch writer holds, close the data source's connections, then the store's."""
+        await self.batch_writer.stop()
         await self.sources.aclose()
         await self.engine.dispose()
 

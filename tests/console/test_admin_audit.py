@@ -228,3 +228,19 @@ async def test_times_are_shown_in_utc_to_the_second(client, services, clock):
     newest = rows((await client.get(AUDIT)).text)[0]
 
     assert '<time datetime="2026-01-01T05:30:45+00:00">2026-01-01 05:30:45</time>' in newest
+
+
+async def test_the_page_shows_an_entry_a_request_queued_a_moment_ago(client, services):
+    from bastion.governance.batch_writer import BatchWriter
+    from tests.mcp.helpers import initialize_request, post_mcp
+
+    await signed_in_admin(client, services)
+    # A writer that would hold its batch for 30 s: only the page's own flush can show the entry now.
+    await services.batch_writer.stop()
+    services.batch_writer = BatchWriter(services.transaction, window=30.0)
+    services.batch_writer.start()
+    await post_mcp(client, initialize_request(), token="bst_ak_unknown")
+
+    page = (await client.get(AUDIT)).text
+
+    assert events_shown(page)[0] == "mcp.rejected"

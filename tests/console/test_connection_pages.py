@@ -9,7 +9,7 @@ import httpx2
 
 from bastion import credentials
 from bastion.store.models import User
-from bastion.store.repositories import Connections
+from bastion.store.repositories import Connections, ConnectionUse
 from tests.conftest import PUBLIC_URL
 from tests.console.test_accounts_pages import hidden, sign_in
 from tests.factories import make_api_key, make_oauth_client, make_user
@@ -65,7 +65,7 @@ async def test_the_list_shows_type_name_user_status_last_use_and_requests(client
     ada, _ = await signed_in(client, services)
     issued = await make_api_key(services, ada, name="Cursor on my laptop")
     async with services.transaction() as session:
-        await Connections(session).record_use(issued.connection.id, services.clock())
+        await Connections(session).record_uses([ConnectionUse(issued.connection.id, services.clock())])
     clock.advance(3 * 3600)
 
     response = await client.get(LIST)
@@ -88,7 +88,7 @@ async def test_idle_connections_say_for_how_long_and_self_registered_clients_are
     async with services.transaction() as session:
         connection = await Connections(session).get(issued.connection.id)
         connection.is_dynamic = True
-        await Connections(session).record_use(issued.connection.id, services.clock())
+        await Connections(session).record_uses([ConnectionUse(issued.connection.id, services.clock())])
     clock.advance(9 * 86400 + 5 * 3600)
     await sign_in(client, "ada")
 

@@ -131,6 +131,7 @@ def sse_messages(response: httpx2.Response) -> list[dict[str, Any]]:
 
 
 async def audit_events(services: Services, event: str) -> list[AuditEvent]:
+    await services.batch_writer.flush()  # the per-request entries the app has queued, written first
     async with services.transaction() as session:
         query = select(AuditEvent).where(AuditEvent.event == event).order_by(AuditEvent.id)
         return list((await session.scalars(query)).all())

@@ -237,6 +237,7 @@ async def test_every_admitted_request_records_use_so_the_connection_shows_as_con
     clock.advance(5)
     await post_mcp(client, initialize_request(), token=issued.secret)
     await post_mcp(client, initialize_request(), token=issued.secret)
+    await services.batch_writer.flush()
     async with services.transaction() as session:
         connection = await session.get(Connection, issued.connection.id)
     assert connection.request_count == 2
@@ -249,6 +250,7 @@ async def test_a_refused_request_records_no_use_but_an_audit_entry_with_the_reas
     token = await make_access_token(services, issued.connection, alice, lifetime=60)
     clock.advance(61)
     await post_mcp(client, initialize_request(), token=token)
+    await services.batch_writer.flush()
     async with services.transaction() as session:
         connection = await session.get(Connection, issued.connection.id)
     assert connection.request_count == 0
@@ -288,11 +290,11 @@ async def test_a_failure_while_checking_the_credential_is_a_json_500_not_a_bare_
     assert "unreachable" not in response.text
 
 
-async def test_a_refusal_is_still_answered_when_its_audit_entry_cannot_be_written(client, monkeypatch):
+async def test_a_refusal_is_still_answered_when_its_audit_entry_cannot_be_written(client, services, monkeypatch):
     async def broken(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("bastion.mcp.gate.record", broken)
+    monkeypatch.setattr(services.batch_writer, "audit", broken)
     response = await post_mcp(client, initialize_request(), token="bst_at_unknown")
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_token"

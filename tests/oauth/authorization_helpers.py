@@ -123,6 +123,7 @@ async def count_rows(services: Services, model: type) -> int:
 
 
 async def audit_events(services: Services, event: str) -> list[AuditEvent]:
+    await services.batch_writer.flush()  # the per-request entries the app has queued, written first
     async with services.transaction() as session:
         return list((await session.scalars(select(AuditEvent).where(AuditEvent.event == event))).all())
 

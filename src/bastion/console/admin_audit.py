@@ -20,6 +20,8 @@ from bastion.store.models import AuditEvent
 from bastion.store.repositories import AuditLog, AuditQuery, Users
 
 PAGE_SIZE = 50
+# How long the log page waits for this process's queued entries before it reads what is there.
+FLUSH_WAIT_SECONDS = 2.0
 
 
 def is_whole_number(text: str) -> bool:
@@ -84,6 +86,8 @@ def compact_detail(detail: dict[str, Any] | None) -> str:
 class AuditPages(ConsolePages):
     async def index(self, request: Request) -> Response:
         filters, errors = AuditFilters.from_query(request.query_params)
+        # What this process's requests queued a moment ago is shown too (a stalled database does not hang the page).
+        await self.services.batch_writer.flush(wait_at_most=FLUSH_WAIT_SECONDS)
         async with self.services.transaction() as session:
             visitor = await self.administrator(request, session)
             users = await Users(session).listing()

@@ -1,4 +1,11 @@
-"""The append-only audit log. Event names are ``<thing>.<past tense>``, a closed set documented here."""
+"""The append-only audit log. Event names are ``<thing>.<past tense>``, a closed set documented here.
+
+Two ways in, one entry shape (``audit_row``): ``record`` writes the entry in the caller's transaction,
+for anything that changes state (the entry commits with the change, or not at all); the per-request
+entries of the read path (``tool.called``, ``mcp.rejected``, ...) go to ``BatchWriter.audit``
+(``governance/batch_writer.py``), which batches them off the request path while the server runs and
+writes them at once in a process that runs none (the CLI, rule tests).
+"""
 
 from __future__ import annotations
 
@@ -50,6 +57,28 @@ EVENTS: dict[str, str] = {
 }
 
 
+def audit_row(
+    event: str,
+    now: datetime,
+    *,
+    connection_id: int | None = None,
+    user_id: int | None = None,
+    client_ip: str | None = None,
+    **detail: Any,
+) -> dict[str, Any]:
+    """The column values of one entry; an event outside ``EVENTS`` is a programming error, refused here."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown audit event {event!r}; add it to governance/audit.py:EVENTS")
+    return {
+        "at": now,
+        "event": event,
+        "connection_id": connection_id,
+        "user_id": user_id,
+        "client_ip": client_ip,
+        "detail": detail,
+    }
+
+
 async def record(
     session: AsyncSession,
     event: str,
@@ -60,10 +89,6 @@ async def record(
     client_ip: str | None = None,
     **detail: Any,
 ) -> None:
-    if event not in EVENTS:
-        raise ValueError(f"unknown audit event {event!r}; add it to governance/audit.py:EVENTS")
-    await AuditLog(session).append(
-        AuditEvent(
-            at=now, event=event, connection_id=connection_id, user_id=user_id, client_ip=client_ip, detail=detail
-        )
-    )
+    """Append an entry in ``session``'s transaction: it commits with the change it records, or not at all."""
+    row = audit_row(event, now, connection_id=connection_id, user_id=user_id, client_ip=client_ip, **detail)
+    await AuditLog(session).append(AuditEvent(**row))

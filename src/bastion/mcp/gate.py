@@ -2,8 +2,8 @@
 
 Per request: Host and Origin → protocol version → (POST) read the body → one short transaction
 that authenticates the bearer credential, checks the master switch and the scope of any tool
-call, and records the use → hand the request, with ``scope["user"]`` set, to the SDK. A refusal
-is answered here and audited in a second transaction (the first one wrote nothing).
+call → the use queued for the batch writer → hand the request, with ``scope["user"]`` set, to
+the SDK. A refusal is answered here; its audit entry goes through the batch writer too.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from bastion import scopes as scope_rules
-from bastion.governance.audit import record
 from bastion.http_util import Cors, client_ip, read_body
 from bastion.mcp.auth import authenticate_bearer, bearer_token
 from bastion.mcp.errors import (
@@ -38,7 +37,6 @@ from bastion.mcp.errors import (
 from bastion.mcp.origins import check_host_and_origin
 from bastion.mcp.server import McpUser
 from bastion.services import Services
-from bastion.store.repositories import Connections
 from bastion.tools.context import Principal
 from bastion.tools.registry import ToolRegistry
 
@@ -167,7 +165,7 @@ class McpGate:
         await self.session_manager.handle_request(scope, receive, send)
 
     async def admit(self, token: str | None, tool_names: list[str]) -> Principal:
-        """The one short transaction of an MCP request, committed before the SDK (and any tool) runs."""
+        """The one short read transaction of an MCP request, before the SDK (and any tool) runs; the use is queued."""
         now = self.services.clock()
         async with self.services.transaction() as session:
             principal = await authenticate_bearer(session, now, token, self.services.settings)
@@ -175,11 +173,12 @@ class McpGate:
             if not (await self.services.server_settings(session)).mcp_enabled:
                 raise AccessSwitchedOff(connection_id=principal.connection.id, user_id=principal.user.id)
             check_tool_scopes(tool_names, self.registry, principal)
-            await Connections(session).record_use(principal.connection.id, now)
+        # Off the request path: the batch writer adds it to the connection's count with the other uses of its batch.
+        await self.services.batch_writer.count_use(principal.connection.id, now)
         return principal
 
     async def refusal(self, request: Request, exc: Exception) -> Response:
-        """The one refusal path of /mcp: audit it in a transaction of its own, then answer in its wire format."""
+        """The one refusal path of /mcp: audit it (through the batch writer), then answer in its wire format."""
         if not isinstance(exc, McpRefusal):
             logger.exception("could not admit an MCP request", exc_info=exc)
             return jsonrpc_error_response(
@@ -197,13 +196,11 @@ class McpGate:
         detail: dict[str, Any] = {"reason": refusal.reason, "status": refusal.status_code, "method": request.method}
         if isinstance(refusal, InsufficientScope):
             detail["needed_scope"] = refusal.needed
-        async with self.services.transaction() as session:
-            await record(
-                session,
-                "mcp.rejected",
-                self.services.clock(),
-                connection_id=refusal.connection_id,
-                user_id=refusal.user_id,
-                client_ip=client_ip(request, self.services.settings.trusted_proxies),
-                **detail,
-            )
+        await self.services.batch_writer.audit(
+            "mcp.rejected",
+            self.services.clock(),
+            connection_id=refusal.connection_id,
+            user_id=refusal.user_id,
+            client_ip=client_ip(request, self.services.settings.trusted_proxies),
+            **detail,
+        )

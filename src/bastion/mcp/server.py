@@ -21,7 +21,6 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 
 from bastion import __version__
-from bastion.governance.audit import record
 from bastion.http_util import client_ip
 from bastion.services import Services
 from bastion.tools.availability import ToolAvailability
@@ -211,21 +210,22 @@ async def audit_tool_call(
     if outcome.error:
         detail["error"] = outcome.error[:AUDIT_TEXT_LIMIT]
     ip = client_ip(ctx.request, services.settings.trusted_proxies) if ctx.request is not None else None
-    # Its own short transaction, after the tool ran: no transaction is held open while a tool works.
+    # Read after the tool ran: no transaction is held open while a tool works.
     async with services.transaction() as session:
-        if (await services.server_settings(session)).log_payloads:
-            detail["arguments"] = audit_payload(arguments)
-            if outcome.output is not None:
-                detail["result"] = audit_payload(outcome.output)
-        await record(
-            session,
-            "tool.called",
-            services.clock(),
-            connection_id=principal.connection.id,
-            user_id=principal.user.id,
-            client_ip=ip,
-            **detail,
-        )
+        log_payloads = (await services.server_settings(session)).log_payloads
+    if log_payloads:
+        detail["arguments"] = audit_payload(arguments)
+        if outcome.output is not None:
+            detail["result"] = audit_payload(outcome.output)
+    # Off the request path: written with the other entries of its batch (governance/batch_writer.py).
+    await services.batch_writer.audit(
+        "tool.called",
+        services.clock(),
+        connection_id=principal.connection.id,
+        user_id=principal.user.id,
+        client_ip=ip,
+        **detail,
+    )
 
 
 def audit_payload(value: dict[str, Any]) -> Any:

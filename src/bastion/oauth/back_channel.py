@@ -1,5 +1,6 @@
 """The shape the token, revocation and introspection endpoints share: read the form, authenticate the
-caller, answer; a refusal is recorded (and a replayed credential contained) in a transaction of its own.
+caller, answer; a refusal is recorded through the batch writer, or, when a replayed credential must be
+contained, with the containment in a transaction of its own.
 
 These are the back channel: clients call them directly (no browser redirect), with parameters
 form-encoded in the body (RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1).
@@ -69,18 +70,19 @@ async def record_refusal(services: Services, exc: OAuthError, attempt: Attempt, 
     """Write what a refused request must leave behind: the audit entry, and the containment of a
     replayed code or refresh token (RFC 9700 §4.14.2), which must outlive the rolled-back request."""
     services.count("oauth_requests_refused")
+    entry: dict[str, Any] = {
+        "connection_id": attempt.connection_id,
+        "client_ip": attempt.client_ip,
+        "endpoint": endpoint,
+        "client_id": attempt.client_id[:MAX_AUDITED_CLIENT_ID] if attempt.client_id else None,
+        "error": exc.error,
+        "description": exc.description,
+        **attempt.detail,
+    }
+    if not isinstance(exc, ReplayDetected):
+        # Nothing changed: a per-request entry, written off the request path by the batch writer.
+        await services.batch_writer.audit("token.rejected", attempt.now, **entry)
+        return
     async with services.transaction() as session:
-        if isinstance(exc, ReplayDetected):
-            await exc.contain(session, attempt.now, client_ip=attempt.client_ip)
-        await record(
-            session,
-            "token.rejected",
-            attempt.now,
-            connection_id=attempt.connection_id,
-            client_ip=attempt.client_ip,
-            endpoint=endpoint,
-            client_id=attempt.client_id[:MAX_AUDITED_CLIENT_ID] if attempt.client_id else None,
-            error=exc.error,
-            description=exc.description,
-            **attempt.detail,
-        )
+        await exc.contain(session, attempt.now, client_ip=attempt.client_ip)
+        await record(session, "token.rejected", attempt.now, **entry)

@@ -1,8 +1,9 @@
 """The one refusal path of the OAuth endpoints that answer in JSON (token, revocation, introspection,
 registration, metadata): answer, or record the refusal and render it, or hide an unexpected error.
 
-A refused request's transaction has rolled back, so its audit entry is written afterwards in a
-transaction of its own; a failure to write it is logged and never turns the refusal into a 500.
+A refused request's transaction has rolled back, so its audit entry is written afterwards, apart from
+it (through the batch writer, or in a transaction of its own); a failure to write it is logged and never
+turns the refusal into a 500.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 from bastion.store.repositories.attempts import Attempts
 from bastion.store.repositories.audit import AuditLog, AuditQuery
 from bastion.store.repositories.connection_listing import ConnectionListing, ListCriteria
-from bastion.store.repositories.connections import Connections
+from bastion.store.repositories.connections import Connections, ConnectionUse
 from bastion.store.repositories.data_sources import DataSources, OdooLinks
 from bastion.store.repositories.settings import StoredSettings
 from bastion.store.repositories.tokens import AuthorizationCodes, Consents, Tokens
@@ -18,6 +18,7 @@ __all__ = [
     "AuthorizationCodes",
     "BrowserSessions",
     "ConnectionListing",
+    "ConnectionUse",
     "Connections",
     "Consents",
     "DataSources",

@@ -1,15 +1,18 @@
-"""The append-only audit log: one append, and the reads the console's log page needs."""
+"""The append-only audit log: appends (one, or a batch), and the reads the console's log page needs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, insert, select
 
 from bastion.store.models import AuditEvent
 from bastion.store.repositories.base import Repository
+
+AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class AuditLog(Repository):
     async def append(self, event: AuditEvent) -> None:
         self.session.add(event)
         await self.session.flush()
+
+    async def append_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert entries given as column values (``at``, ``event``, ``detail``, ...), one executemany."""
+        if rows:
+            await self.session.execute(insert(AUDIT_EVENTS), [dict(row) for row in rows])
 
     async def count_since(self, since: datetime) -> int:
         query = select(func.count()).select_from(AuditEvent).where(AuditEvent.at >= since)

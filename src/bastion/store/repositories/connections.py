@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, delete, func, select, true, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select, true, update
 
 from bastion.store.models import Connection, Token, User
 from bastion.store.repositories.base import Repository
+
+
+@dataclass(frozen=True)
+class ConnectionUse:
+    """Requests a connection made (``count``), the latest of them at ``last_at``."""
+
+    connection_id: int
+    last_at: datetime
+    count: int = 1
+
+
+CONNECTIONS = cast(Table, Connection.__table__)
+# One statement for a whole batch of uses, sent as executemany (the bound names must differ from columns).
+RECORD_USES = (
+    update(CONNECTIONS)
+    .where(CONNECTIONS.c.id == bindparam("use_id"))
+    .values(last_used_at=bindparam("use_at"), request_count=CONNECTIONS.c.request_count + bindparam("use_count"))
+)
 
 
 def visible_to(viewer: User) -> ColumnElement[bool]:
@@ -49,11 +69,15 @@ class Connections(Repository):
             query = query.where(Connection.revoked_at.is_(None))
         return (await self.session.scalars(query)).all()
 
-    async def record_use(self, connection_id: int, now: datetime) -> None:
+    async def record_uses(self, uses: Sequence[ConnectionUse]) -> None:
+        """Add each use to its connection's request count and move its last-used time; one executemany."""
+        if not uses:
+            return
+        # In id order, so two processes writing batches that share connections lock their rows in one order.
+        ordered = sorted(uses, key=lambda use: use.connection_id)
         await self.session.execute(
-            update(Connection)
-            .where(Connection.id == connection_id)
-            .values(last_used_at=now, request_count=Connection.request_count + 1)
+            RECORD_USES,
+            [{"use_id": use.connection_id, "use_at": use.last_at, "use_count": use.count} for use in ordered],
         )
 
     async def purge_unused_registrations(self, registered_before: datetime) -> int:
