@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from bastion.clock import Clock, utcnow
 from bastion.config import Settings
+from bastion.oauth.metadata_fetch import MetadataFetcher, trust_store
 from bastion.server_settings import ServerSettings
 from bastion.sources.runtime import SourceRuntime
 from bastion.store.db import create_engine, create_sessionmaker
@@ -32,9 +33,12 @@ class Services:
     counters: dict[str, int] = field(default_factory=dict)
     # The data source the tools use, rebuilt when its stored configuration changes (sources/runtime.py).
     sources: SourceRuntime = field(init=False)
+    # Fetches client ID metadata documents (oauth/metadata_fetch.py); tests give it their resolver and CA.
+    metadata_fetcher: MetadataFetcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRuntime(self.settings, self.transaction, self.clock)
+        self.metadata_fetcher = MetadataFetcher(trust_store(self.settings.client_metadata_ca_file))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
