@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from bastion.oauth.metadata_fetch import IpAddress, MetadataFetcher, is_public_address, trust_store
+from bastion.oauth.metadata_fetch import IpAddress, MetadataFetcher, is_public_address
 
 DOCUMENT_HOST = "client.test"
 # Stands in for a public address of DOCUMENT_HOST: loopback really, allowed only by ``pretend_public_allowed``.
@@ -187,7 +187,7 @@ def resolving_to(*answers: list[str]) -> Any:
 def document_fetcher(certificates: DocumentCertificates, *answers: list[str], **options: Any) -> MetadataFetcher:
     """A fetcher trusting the test CA, resolving DOCUMENT_HOST as told, allowing PRETEND_PUBLIC."""
     return MetadataFetcher(
-        trust_store(certificates.ca_file),
+        certificates.ca_file,
         resolver=resolving_to(*(answers or ([PRETEND_PUBLIC],))),
         address_allowed=options.pop("address_allowed", pretend_public_allowed),
         **options,

@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from bastion.clock import Clock, utcnow
 from bastion.config import Settings
-from bastion.oauth.metadata_fetch import MetadataFetcher, trust_store
+from bastion.oauth.metadata_fetch import MetadataFetcher
 from bastion.server_settings import ServerSettings
 from bastion.sources.runtime import SourceRuntime
 from bastion.store.db import create_engine, create_sessionmaker
@@ -38,7 +38,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.sources = SourceRuntime(self.settings, self.transaction, self.clock)
-        self.metadata_fetcher = MetadataFetcher(trust_store(self.settings.client_metadata_ca_file))
+        self.metadata_fetcher = MetadataFetcher(self.settings.client_metadata_ca_file)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -15,7 +15,7 @@ import uvicorn
 from bastion.access_log import uvicorn_log_config
 from bastion.app import create_app
 from bastion.config import Settings
-from bastion.oauth.metadata_fetch import IpAddress, MetadataFetcher, is_public_address, trust_store
+from bastion.oauth.metadata_fetch import IpAddress, MetadataFetcher, is_public_address
 from bastion.services import build_services
 
 
@@ -39,7 +39,7 @@ def main() -> None:
     settings = Settings.from_env(host=options.host, port=options.port)
     services = build_services(settings)
     services.metadata_fetcher = MetadataFetcher(
-        trust_store(settings.client_metadata_ca_file), resolver=resolve, address_allowed=allowed
+        settings.client_metadata_ca_file, resolver=resolve, address_allowed=allowed
     )
     uvicorn.run(
         create_app(settings, services=services),

@@ -6,11 +6,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bastion import connections
+from bastion.config import Settings
 from bastion.settings_changes import apply_settings
 from bastion.store.models import Connection
 from tests.cimd_server import (
@@ -22,6 +24,7 @@ from tests.cimd_server import (
     serving_documents,
     valid_document,
 )
+from tests.conftest import PUBLIC_URL
 from tests.oauth.authorization_helpers import (
     STATE,
     VERIFIER,
@@ -42,9 +45,27 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> DocumentCertificat
 
 
 @pytest.fixture
+def settings(tmp_path: Path, database_url: str, certificates: DocumentCertificates) -> Settings:
+    """The test CA is trusted the way an operator adds one: BASTION_CLIENT_METADATA_CA_FILE."""
+    return Settings.from_env(
+        {
+            "BASTION_HOME": str(tmp_path / "home"),
+            "BASTION_DATABASE_URL": database_url,
+            "BASTION_PUBLIC_URL": PUBLIC_URL,
+            "BASTION_SECRET_KEY": "test-secret-key-" + "x" * 32,
+            "BASTION_CLIENT_METADATA_CA_FILE": str(certificates.ca_file),
+        }
+    )
+
+
+@pytest.fixture
 def documents(certificates: DocumentCertificates, services) -> Iterator[DocumentServer]:
+    """The server, and the one test hook: the test host resolves to the loopback address allowed as public."""
     with serving_documents(certificates) as server:
-        services.metadata_fetcher = document_fetcher(certificates)
+        hooked = document_fetcher(certificates)
+        assert services.metadata_fetcher.ca_file == certificates.ca_file  # from the configuration
+        services.metadata_fetcher.resolver = hooked.resolver
+        services.metadata_fetcher.address_allowed = hooked.address_allowed
         yield server
 
 

@@ -4,19 +4,23 @@ server whose CA the fetcher trusts by configuration (the CA bundle), never the n
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpcore2
 import pytest
 
 from bastion.oauth.client_metadata_documents import MetadataDocumentRefused
-from bastion.oauth.metadata_fetch import MetadataFetcher, is_public_address, trust_store
+from bastion.oauth.metadata_fetch import AddressRefused, MetadataFetcher, PinnedBackend, is_public_address
 from tests.cimd_server import (
     PRETEND_PUBLIC,
     DocumentCertificates,
     DocumentServer,
     document_fetcher,
     make_certificates,
+    pretend_public_allowed,
+    resolving_to,
     serving_documents,
 )
 
@@ -53,7 +57,7 @@ async def test_a_certificate_from_an_untrusted_authority_is_refused(certificates
     url = documents.publish("/client.json")
     other = make_certificates(tmp_path / "other-ca")
     fetcher = document_fetcher(certificates)
-    fetcher.ssl_context = trust_store(other.ca_file)
+    fetcher.ca_file = other.ca_file
     assert "its TLS certificate is not trusted" in await refused(fetcher, url)
 
 
@@ -148,7 +152,7 @@ async def test_a_document_that_does_not_arrive_in_time_is_refused(certificates, 
     url = documents.publish("/client.json", delay=2.0)
     fetcher = document_fetcher(certificates, timeout=0.3)
     assert "did not arrive within 0.3 seconds" in await refused(fetcher, url)
-    assert MetadataFetcher(trust_store(None)).timeout == 5.0
+    assert MetadataFetcher().timeout == 5.0
 
 
 async def test_a_name_that_does_not_resolve_is_refused(certificates, documents):
@@ -166,3 +170,35 @@ def test_only_global_unicast_addresses_are_public():
     assert is_public_address(ipaddress.ip_address("93.184.216.34"))
     assert is_public_address(ipaddress.ip_address("2606:4700::1111"))
     assert not is_public_address(ipaddress.ip_address("::ffff:10.0.0.1"))
+
+
+class LandsElsewhere(httpcore2.AsyncNetworkBackend):
+    """A network that connects somewhere other than asked: the peer address is what gets checked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.closed = False
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        self.asked.append(host)
+        backend = self
+
+        class Stream(httpcore2.AsyncNetworkStream):
+            def get_extra_info(self, info):
+                return ("127.0.0.1", port) if info == "server_addr" else None
+
+            async def aclose(self) -> None:
+                backend.closed = True
+
+        return Stream()
+
+
+async def test_the_address_actually_connected_to_is_checked_too():
+    backend = PinnedBackend(resolving_to([PRETEND_PUBLIC]), pretend_public_allowed)
+    backend.inner = LandsElsewhere()  # type: ignore[assignment]
+
+    with pytest.raises(AddressRefused, match=re.escape("reached 127.0.0.1, not the checked address 127.0.0.2")):
+        await backend.connect_tcp("client.test", 443)
+
+    assert backend.inner.asked == [PRETEND_PUBLIC]  # connected by address, never by name
+    assert backend.inner.closed

@@ -15,7 +15,7 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
@@ -116,11 +116,18 @@ class MetadataFetcher:
     """Fetches documents by the rules above. ``resolver`` and ``address_allowed`` exist for tests alone:
     no setting reaches them, so no deployment can switch the address rule off."""
 
-    ssl_context: ssl.SSLContext
+    ca_file: Path | None = None
     resolver: Resolver = system_resolver
     address_allowed: AddressPolicy = is_public_address
     timeout: float = FETCH_TIMEOUT_SECONDS
     max_bytes: int = MAX_DOCUMENT_BYTES
+    # Built on the first fetch: loading the system's trust store takes a tenth of a second.
+    _ssl_context: ssl.SSLContext | None = field(default=None, init=False, repr=False)
+
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = trust_store(self.ca_file)
+        return self._ssl_context
 
     async def fetch(self, url: str) -> FetchedDocument:
         """GET the document, or raise ``MetadataDocumentRefused`` with a sentence a person can act on."""
@@ -142,7 +149,7 @@ class MetadataFetcher:
             ) from None
 
     async def _fetch(self, url: str) -> FetchedDocument:
-        transport = PinnedTransport(self.ssl_context, PinnedBackend(self.resolver, self.address_allowed))
+        transport = PinnedTransport(self.ssl_context(), PinnedBackend(self.resolver, self.address_allowed))
         # identity: the size limit counts the bytes of the document itself, never a compressed form of it.
         headers = {
             "Accept": "application/json",
