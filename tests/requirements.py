@@ -65,9 +65,12 @@ CONNECTIONS = "tests/test_connections.py::"
 SERVER_SETTINGS = "tests/test_server_settings.py::"
 PUBLIC_SURFACE = "tests/test_public_surface.py::"
 
-CIMD_LATER = (
-    "Client ID metadata documents are not built yet; they come with a later issue. Until then the metadata "
-    "does not advertise them, so clients that offer CIMD register themselves (RFC 7591) instead."
+CIMD_FETCH = "tests/oauth/test_metadata_fetch.py::"
+CIMD_RULES = "tests/oauth/test_client_metadata_documents.py::"
+CIMD_CLIENTS = "tests/oauth/test_metadata_document_clients.py::"
+CIMD_SIGNS_IN = CIMD_CLIENTS + "test_a_metadata_document_client_signs_in_and_gets_tokens"
+CIMD_E2E = (
+    "tests/e2e/test_metadata_document_journeys.py::test_the_sdk_client_signs_in_with_a_client_id_metadata_document"
 )
 NO_ODOO_YET = "No Odoo data source exists yet (a later issue): Bastion makes no Odoo call that could carry a token."
 
@@ -246,11 +249,11 @@ AUTHORIZATION_SERVER_METADATA = (
         ADVERTISES_EXACTLY,
         RFC9207 + "test_the_server_advertises_that_it_sends_iss",
     ),
-    deferred(
+    rule(
         "as.metadata.cimd_supported",
         "`client_id_metadata_document_supported: true`",
-        CIMD_LATER + " Advertising it sooner would make CIMD-first clients (Claude Code) send URLs Bastion refuses.",
-        METADATA + "test_client_id_metadata_documents_are_not_advertised_until_they_are_supported",
+        METADATA + "test_client_id_metadata_documents_are_advertised_while_they_are_accepted",
+        METADATA_SNAPSHOT,
     ),
     rule(
         "as.metadata.no_openid_configuration",
@@ -541,32 +544,45 @@ REVOCATION_INTROSPECTION_REGISTRATION = (
 )
 
 CLIENT_ID_METADATA_DOCUMENTS = (
-    deferred(
+    rule(
         "as.cimd.fetch",
         "CIMD: a `client_id` that is an https URL with a path is fetched (https only, no redirects, no "
         "private/loopback/link-local addresses after DNS resolution, ≤ 5 KB, ≤ 5 s, cached per HTTP cache headers "
         "within bounds)",
-        CIMD_LATER,
+        CIMD_SIGNS_IN,
+        CIMD_RULES + "test_a_metadata_url_is_https_with_a_path_and_its_host_is_returned",
+        CIMD_CLIENTS + "test_an_http_client_id_is_refused_without_a_fetch",
+        CIMD_FETCH + "test_a_redirect_is_not_followed",
+        CIMD_FETCH + "test_an_address_that_is_not_public_is_never_connected_to",
+        CIMD_FETCH + "test_dns_rebinding_cannot_reach_loopback",
+        CIMD_FETCH + "test_a_document_larger_than_5_kb_is_refused",
+        CIMD_FETCH + "test_a_document_that_does_not_arrive_in_time_is_refused",
+        CIMD_RULES + "test_a_document_is_kept_as_its_cache_headers_say_within_bounds",
+        CIMD_CLIENTS + "test_the_document_is_kept_as_long_as_its_cache_headers_say",
     ),
-    deferred(
+    rule(
         "as.cimd.client_id_matches_url",
         "the document's `client_id` must equal the URL",
-        CIMD_LATER,
+        CIMD_RULES + "test_the_document_client_id_must_equal_the_url_it_came_from",
+        CIMD_CLIENTS + "test_a_document_naming_another_client_id_is_shown_to_the_person",
     ),
-    deferred(
+    rule(
         "as.cimd.redirect_uris",
         "redirect URIs come from the document",
-        CIMD_LATER,
+        CIMD_CLIENTS + "test_redirect_uris_come_from_the_document",
+        CIMD_RULES + "test_redirect_uris_follow_the_redirect_uri_rules",
     ),
-    deferred(
+    rule(
         "as.cimd.no_secrets",
         "documents with secrets are refused",
-        CIMD_LATER,
+        CIMD_RULES + "test_a_document_with_a_secret_is_refused",
+        CIMD_CLIENTS + "test_a_document_with_a_secret_is_refused_at_the_authorization_endpoint",
+        CIMD_CLIENTS + "test_a_document_that_turned_bad_makes_the_token_endpoint_answer_invalid_client",
     ),
-    deferred(
+    rule(
         "as.cimd.consent_shows_host",
         "consent shows the host.",
-        CIMD_LATER,
+        CIMD_CLIENTS + "test_the_consent_page_shows_the_host_that_published_the_document",
     ),
 )
 
@@ -614,10 +630,12 @@ STATIC_CLIENT_TESTS = (
 
 REAL_CLIENTS = (
     rule("client.claude_ai.dcr", CLAUDE_AI + "DCR", SDK_REGISTERS, PUBLIC_REGISTRATION, REGISTERS_ITSELF_E2E),
-    deferred(
+    rule(
         "client.claude_ai.cimd",
         CLAUDE_AI + "CIMD `https://claude.ai/oauth/mcp-oauth-client-metadata` when offered with `none`",
-        CIMD_LATER,
+        CIMD_SIGNS_IN,
+        CIMD_RULES + "test_a_document_with_a_secret_is_refused",
+        CIMD_E2E,
     ),
     rule(
         "client.claude_ai.redirect_uris",
@@ -632,11 +650,12 @@ REAL_CLIENTS = (
         AUTHORIZE + "test_prompt_consent_asks_again_despite_a_remembered_consent",
         MCP_RESOURCE_METADATA + "test_the_resource_is_exactly_the_mcp_url_and_offline_access_is_not_a_resource_scope",
     ),
-    deferred(
+    rule(
         "client.claude_code.cimd",
         CLAUDE_CODE + "CIMD `https://claude.ai/oauth/claude-code-client-metadata`",
-        CIMD_LATER,
-        METADATA + "test_client_id_metadata_documents_are_not_advertised_until_they_are_supported",
+        METADATA + "test_client_id_metadata_documents_are_advertised_while_they_are_accepted",
+        CIMD_SIGNS_IN,
+        CIMD_E2E,
     ),
     rule("client.claude_code.dcr", CLAUDE_CODE + "DCR", SDK_REGISTERS, REGISTERS_ITSELF_E2E),
     rule(
@@ -652,7 +671,7 @@ REAL_CLIENTS = (
         MCP_SERVER + "test_a_read_only_credential_is_listed_only_the_tools_it_may_call",
     ),
     rule("client.chatgpt.dcr", CHATGPT + "DCR", SDK_REGISTERS, REGISTERS_ITSELF_E2E),
-    deferred("client.chatgpt.cimd", CHATGPT + "CIMD", CIMD_LATER),
+    rule("client.chatgpt.cimd", CHATGPT + "CIMD", CIMD_SIGNS_IN, CIMD_E2E),
     rule(
         "client.chatgpt.redirect_uris",
         CHATGPT + "`https://chatgpt.com/connector_platform_oauth_redirect`, `https://chatgpt.com/connector/oauth/<id>`",
@@ -665,7 +684,7 @@ REAL_CLIENTS = (
         REFRESH + "test_unknown_scope_values_are_dropped_and_keep_the_granted_scopes",
     ),
     rule("client.inspector.dcr", INSPECTOR + "DCR", SDK_REGISTERS, REGISTERS_ITSELF_E2E),
-    deferred("client.inspector.cimd", INSPECTOR + "CIMD", CIMD_LATER),
+    rule("client.inspector.cimd", INSPECTOR + "CIMD", CIMD_SIGNS_IN, CIMD_E2E),
     rule("client.inspector.static", INSPECTOR + "static", *STATIC_CLIENT_TESTS),
     rule(
         "client.inspector.redirect_uris",
@@ -682,7 +701,7 @@ REAL_CLIENTS = (
     ),
     rule("client.mcp_remote.dcr", MCP_REMOTE + "DCR", SDK_REGISTERS, REGISTERS_ITSELF_E2E),
     rule("client.mcp_remote.static", MCP_REMOTE + "static", *STATIC_CLIENT_TESTS),
-    deferred("client.mcp_remote.cimd", MCP_REMOTE + "CIMD", CIMD_LATER),
+    rule("client.mcp_remote.cimd", MCP_REMOTE + "CIMD", CIMD_SIGNS_IN, CIMD_E2E),
     rule(
         "client.mcp_remote.redirect_uris",
         MCP_REMOTE + "`http://localhost:<port>/oauth/callback`",

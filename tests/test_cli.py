@@ -521,9 +521,22 @@ async def test_settings_set_stores_the_value_and_audits_the_change(bastion, serv
     assert event.detail == {"key": "mcp_enabled", "value": False, "previous": True}
 
 
+async def test_settings_set_takes_the_allowed_metadata_document_hosts_as_one_argument(bastion, services):
+    changed = await run_json(bastion, "settings", "set", "client_metadata_allowed_hosts", "claude.ai chatgpt.com")
+
+    assert changed == {"key": "client_metadata_allowed_hosts", "value": ["claude.ai", "chatgpt.com"], "previous": []}
+    shown = await run_json(bastion, "settings", "show")
+    assert shown["client_metadata_allowed_hosts"]["value"] == ["claude.ai", "chatgpt.com"]
+    cleared = await run_json(bastion, "settings", "set", "client_metadata_allowed_hosts", "")
+    assert cleared["value"] == []
+    async with services.transaction() as session:
+        assert (await StoredSettings(session).all())["client_metadata_allowed_hosts"] == []
+
+
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
+        ("client_metadata_allowed_hosts", "https://claude.ai", "takes host names such as claude.ai or chatgpt.com"),
         ("access_token_ttl_seconds", "5", "access_token_ttl_seconds must be at least 60 seconds; got 5."),
         ("mcp_enabled", "maybe", "mcp_enabled takes true or false, not 'maybe'."),
         ("token_ttl", "60", "Unknown setting 'token_ttl'. Known settings: mcp_enabled,"),

@@ -64,3 +64,14 @@ def test_trusted_proxies_must_be_addresses_or_networks(tmp_path):
 def test_a_short_secret_key_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="BASTION_SECRET_KEY must be at least 32"):
         Settings.from_env(_env(tmp_path, BASTION_SECRET_KEY="short"))
+
+
+def test_the_metadata_document_ca_file_must_exist(tmp_path):
+    assert Settings.from_env(_env(tmp_path)).client_metadata_ca_file is None
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert (
+        Settings.from_env(_env(tmp_path, BASTION_CLIENT_METADATA_CA_FILE=str(bundle))).client_metadata_ca_file == bundle
+    )
+    with pytest.raises(ConfigError, match=r"BASTION_CLIENT_METADATA_CA_FILE='/no/such\.pem' is not a file"):
+        Settings.from_env(_env(tmp_path, BASTION_CLIENT_METADATA_CA_FILE="/no/such.pem"))

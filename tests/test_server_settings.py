@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from bastion.server_settings import SETTING_SPECS, ServerSettings, SettingRejected, parse_setting
@@ -38,3 +40,28 @@ def test_out_of_bounds_or_unknown_settings_are_rejected_with_what_is_accepted(ke
 
 def test_a_stored_value_out_of_todays_bounds_falls_back_to_the_default():
     assert ServerSettings.from_stored({"auth_code_ttl_seconds": 99999}).auth_code_ttl_seconds == 600
+
+
+@pytest.mark.parametrize(
+    ("raw", "hosts"),
+    [
+        ("claude.ai chatgpt.com", ("claude.ai", "chatgpt.com")),
+        ("Claude.AI, chatgpt.com.,claude.ai", ("claude.ai", "chatgpt.com")),
+        (["claude.ai"], ("claude.ai",)),
+        ("", ()),
+    ],
+)
+def test_allowed_metadata_document_hosts_are_host_names_in_lower_case_once_each(raw, hosts):
+    assert parse_setting("client_metadata_allowed_hosts", raw) == hosts
+
+
+@pytest.mark.parametrize("raw", ["https://claude.ai", "claude.ai/oauth", "claude.ai:443", "*.claude.ai", "a_b.com"])
+def test_an_allowed_host_with_a_scheme_path_port_or_wildcard_is_rejected(raw):
+    with pytest.raises(SettingRejected, match=re.escape("takes host names such as claude.ai or chatgpt.com")):
+        parse_setting("client_metadata_allowed_hosts", raw)
+
+
+def test_stored_allowed_hosts_come_back_as_a_tuple():
+    assert ServerSettings.from_stored(
+        {"client_metadata_allowed_hosts": ["claude.ai"]}
+    ).client_metadata_allowed_hosts == ("claude.ai",)

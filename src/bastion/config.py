@@ -34,6 +34,8 @@ class Settings:
     secret_key: str
     redis_url: str | None = None
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(default_factory=tuple)
+    # Extra CA certificates (PEM) trusted when fetching client ID metadata documents, beside the system's.
+    client_metadata_ca_file: Path | None = None
 
     @property
     def issuer(self) -> str:
@@ -73,6 +75,7 @@ class Settings:
             secret_key=secret_key,
             redis_url=env.get("BASTION_REDIS_URL") or None,
             trusted_proxies=parse_trusted_proxies(env.get("BASTION_TRUSTED_PROXIES", "")),
+            client_metadata_ca_file=parse_ca_file(env.get("BASTION_CLIENT_METADATA_CA_FILE", "")),
         )
 
 
@@ -122,6 +125,18 @@ def parse_trusted_proxies(value: str) -> tuple[ipaddress.IPv4Network | ipaddress
                 f"BASTION_TRUSTED_PROXIES has {item!r}, which is not an IP address or CIDR (e.g. 10.0.0.0/8)."
             ) from exc
     return tuple(networks)
+
+
+def parse_ca_file(value: str) -> Path | None:
+    if not value.strip():
+        return None
+    path = Path(value.strip()).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"BASTION_CLIENT_METADATA_CA_FILE={value!r} is not a file; give the path of a PEM file of CA "
+            "certificates, or leave it unset to trust the system's certificate authorities only."
+        )
+    return path
 
 
 def load_or_create_secret_key(home: Path) -> str:

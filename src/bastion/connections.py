@@ -201,6 +201,10 @@ async def update_connection(
     if redirect_uris is not None:
         if connection.type != "oauth":
             raise ConnectionRejected("Only an OAuth client has redirect URIs; an API key has none.")
+        if connection.uses_metadata_document and redirect_uris != connection.redirect_uris:
+            raise ConnectionRejected(
+                "This client's redirect URIs come from its metadata document; they change when the document does."
+            )
         changes["redirect_uris"] = check_redirect_uris(redirect_uris)
     changed = [field for field, value in changes.items() if getattr(connection, field) != value]
     if not changed:

@@ -5,6 +5,7 @@ The keys are public interface (CLI, console, docs): keep them stable.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -19,10 +20,33 @@ class SettingRejected(ValueError):
     """A value is out of bounds or of the wrong kind; the message says what is accepted."""
 
 
+# A DNS host name as it appears in a URL (letters, digits, hyphens, dots), lower case.
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+MAX_HOSTS = 50
+
+
+def parse_hosts(key: str, raw: Any) -> tuple[str, ...]:
+    """A list of host names, from a JSON list or text separated by commas, spaces or lines; empty is allowed."""
+    items = raw if isinstance(raw, list | tuple) else str(raw).replace(",", " ").split()
+    hosts = []
+    for item in items:
+        host = str(item).strip().lower().rstrip(".")
+        if not HOST_NAME.match(host):
+            raise SettingRejected(
+                f"{key} takes host names such as claude.ai or chatgpt.com (no scheme, path or port), not {item!r}."
+            )
+        hosts.append(host)
+    if len(hosts) > MAX_HOSTS:
+        raise SettingRejected(f"{key} takes at most {MAX_HOSTS} host names.")
+    return tuple(dict.fromkeys(hosts))
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
-    kind: type  # bool or int
+    kind: type  # bool, int, or tuple (a list of host names)
     default: Any
     description: str
     minimum: int | None = None
@@ -31,6 +55,8 @@ class SettingSpec:
 
     def parse(self, raw: Any) -> Any:
         """Turn a CLI string or a JSON/form value into the typed value, or say what is accepted."""
+        if self.kind is tuple:
+            return parse_hosts(self.key, raw)
         if self.kind is bool:
             if isinstance(raw, bool):
                 return raw
@@ -84,6 +110,18 @@ SETTING_SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec("dynamic_registration_enabled", bool, True, "Let AI tools register themselves (RFC 7591)."),
         SettingSpec(
+            "client_metadata_documents_enabled",
+            bool,
+            True,
+            "Accept AI tools that identify themselves with a client ID metadata document (an https URL as client_id).",
+        ),
+        SettingSpec(
+            "client_metadata_allowed_hosts",
+            tuple,
+            (),
+            "Hosts whose client ID metadata documents are accepted (e.g. claude.ai chatgpt.com); empty: any host.",
+        ),
+        SettingSpec(
             "unused_registration_days",
             int,
             7,
@@ -133,6 +171,8 @@ class ServerSettings:
     refresh_grace_seconds: int = _default("refresh_grace_seconds")
     auth_code_ttl_seconds: int = _default("auth_code_ttl_seconds")
     dynamic_registration_enabled: bool = _default("dynamic_registration_enabled")
+    client_metadata_documents_enabled: bool = _default("client_metadata_documents_enabled")
+    client_metadata_allowed_hosts: tuple[str, ...] = _default("client_metadata_allowed_hosts")
     unused_registration_days: int = _default("unused_registration_days")
     idle_after_seconds: int = _default("idle_after_seconds")
     rate_limit_per_minute: int = _default("rate_limit_per_minute")

@@ -14,6 +14,7 @@ from starlette.templating import Jinja2Templates
 from bastion.clock import Clock, utcnow
 from bastion.config import Settings
 from bastion.governance.batch_writer import BatchWriter
+from bastion.oauth.metadata_fetch import MetadataFetcher
 from bastion.server_settings import ServerSettings
 from bastion.sources.runtime import SourceRuntime
 from bastion.store.db import create_engine, create_sessionmaker
@@ -35,10 +36,13 @@ class Services:
     sources: SourceRuntime = field(init=False)
     # The per-request audit entries and connection uses, written in batches while the app runs (app.py lifespan).
     batch_writer: BatchWriter = field(init=False)
+    # Fetches client ID metadata documents (oauth/metadata_fetch.py); tests give it their resolver and CA.
+    metadata_fetcher: MetadataFetcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = SourceRuntime(self.settings, self.transaction, self.clock)
         self.batch_writer = BatchWriter(self.transaction)
+        self.metadata_fetcher = MetadataFetcher(self.settings.client_metadata_ca_file)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -34,6 +34,8 @@ def form_values(**changes: str) -> dict[str, str]:
         if setting.is_switch:
             if default:
                 values[key] = "true"
+        elif setting.is_hosts:
+            values[key] = " ".join(default)
         else:
             values[key] = str(default)
     values.update(changes)

@@ -122,18 +122,21 @@ def start_bastion(
     *,
     extra_args: Sequence[str] = (),
     startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
+    serve_command: Sequence[str] = ("-m", "bastion", "serve"),
+    extra_env: dict[str, str] | None = None,
 ) -> BastionProcess:
-    """Start ``bastion serve`` on a free loopback port and return once ``/healthz`` answers."""
+    """Start ``bastion serve`` (or ``serve_command``, which takes the same options) on a free loopback port
+    and return once ``/healthz`` answers."""
     home.mkdir(parents=True, exist_ok=True)
     failure = ""
     for attempt in range(PORT_ATTEMPTS):
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        env = bastion_environment(home, database_url, base_url)
+        env = {**bastion_environment(home, database_url, base_url), **(extra_env or {})}
         log_path = home / f"serve-{port}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bastion", "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args],
+                [sys.executable, *serve_command, "--host", "127.0.0.1", "--port", str(port), *extra_args],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -170,8 +173,11 @@ def _wait_until_healthy(server: BastionProcess, timeout: float) -> bool:
 
 
 @contextmanager
-def running_bastion(home: Path, database_url: str, *, extra_args: Sequence[str] = ()) -> Iterator[BastionProcess]:
-    server = start_bastion(home, database_url, extra_args=extra_args)
+def running_bastion(
+    home: Path, database_url: str, *, extra_args: Sequence[str] = (), **options: Any
+) -> Iterator[BastionProcess]:
+    """``start_bastion`` (``options``: its ``serve_command`` and ``extra_env``), stopped when the block ends."""
+    server = start_bastion(home, database_url, extra_args=extra_args, **options)
     try:
         yield server
     finally:

@@ -46,10 +46,13 @@ async def test_the_metadata_advertises_exactly_what_the_server_accepts(client):
     assert metadata["authorization_response_iss_parameter_supported"] is True
 
 
-async def test_client_id_metadata_documents_are_not_advertised_until_they_are_supported(client):
-    metadata = (await client.get(METADATA_PATH)).json()
+async def test_client_id_metadata_documents_are_advertised_while_they_are_accepted(client, services):
+    assert (await client.get(METADATA_PATH)).json()["client_id_metadata_document_supported"] is True
 
-    assert "client_id_metadata_document_supported" not in metadata
+    async with services.transaction() as session:
+        await StoredSettings(session).put("client_metadata_documents_enabled", False, services.clock())
+
+    assert "client_id_metadata_document_supported" not in (await client.get(METADATA_PATH)).json()
 
 
 async def test_the_registration_endpoint_is_left_out_while_dynamic_registration_is_off(client, services):

@@ -64,6 +64,10 @@ class SettingField:
         return self.spec.kind is bool
 
     @property
+    def is_hosts(self) -> bool:
+        return self.spec.kind is tuple
+
+    @property
     def in_seconds(self) -> bool:
         return self.spec.unit == "seconds"
 
@@ -79,11 +83,18 @@ class SettingField:
         spec = self.spec
         if self.is_switch:
             return "on" if spec.default else "off"
+        if self.is_hosts:
+            return " ".join(spec.default) or "empty (any host)"
         return describe_value(spec, spec.default)
 
     def problem(self, raw: str) -> str:
         """What is wrong with a refused value, in the words of the form rather than the setting's key."""
         spec = self.spec
+        if self.is_hosts:
+            return (
+                "Enter host names such as claude.ai chatgpt.com, separated by spaces or commas "
+                "(no https://, path or port)."
+            )
         unit = spec.unit or "requests"
         try:
             value = int(raw.strip())
@@ -129,13 +140,24 @@ SETTING_GROUPS = (
     ),
     SettingGroup(
         "Self-registration",
-        "Browser-login tools (claude.ai, ChatGPT, Claude Desktop, MCP Inspector) register themselves "
-        "before the person signs in.",
+        "Browser-login tools (claude.ai, ChatGPT, Claude Desktop, MCP Inspector) register themselves, or "
+        "identify themselves with a client ID metadata document, before the person signs in.",
         (
             SettingField(
                 "dynamic_registration_enabled",
                 "Let AI tools register themselves",
                 "When off, only connections an administrator creates can sign in.",
+            ),
+            SettingField(
+                "client_metadata_documents_enabled",
+                "Accept client ID metadata documents",
+                "Tools such as Claude Code may identify themselves with the https address of a document they publish "
+                "instead of registering. When off, such tools are refused (they usually fall back to registering).",
+            ),
+            SettingField(
+                "client_metadata_allowed_hosts",
+                "Accept metadata documents only from",
+                "Host names separated by spaces, e.g. claude.ai chatgpt.com. Leave empty to accept any host.",
             ),
             SettingField(
                 "unused_registration_days",
@@ -228,9 +250,13 @@ def typed_values(submitted: dict[str, str]) -> dict[str, str]:
     }
 
 
+def shown_value(value: Any) -> str:
+    return " ".join(value) if isinstance(value, tuple) else str(value).lower()
+
+
 def shown_values(current: ServerSettings) -> dict[str, str]:
     values = current.as_dict()
-    return typed_values({key: str(values[key]).lower() for key in FORM_FIELDS})
+    return typed_values({key: shown_value(values[key]) for key in FORM_FIELDS})
 
 
 class SettingsPages(ConsolePages):

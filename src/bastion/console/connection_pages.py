@@ -63,6 +63,11 @@ def already_rotated(connection: Connection) -> Refusal:
     )
 
 
+def has_editable_uris(connection: Connection) -> bool:
+    """An OAuth client's redirect URIs are edited here, unless they come from its metadata document."""
+    return connection.type == "oauth" and not connection.uses_metadata_document
+
+
 class ConnectionPages(ConsolePages):
     # --- shared steps ------------------------------------------------------------------------------
 
@@ -152,7 +157,7 @@ class ConnectionPages(ConsolePages):
         owner = await Users(session).get(connection.user_id) if connection.user_id else None
         is_oauth = connection.type == "oauth"
         if edit is None:
-            uris_text = "\n".join(connection.redirect_uris or []) if is_oauth else None
+            uris_text = "\n".join(connection.redirect_uris or []) if has_editable_uris(connection) else None
             edit = ConnectionEdit(connection.name, connection.notes or "", uris_text)
         return {
             "visitor": visitor,
@@ -170,6 +175,7 @@ class ConnectionPages(ConsolePages):
             ),
             "scope": views.scope_label(connection.scopes),
             "registration": views.registration_details(connection) if connection.is_dynamic else [],
+            "metadata_document": views.metadata_document(connection, now),
             "created": views.moment(connection.created_at, now),
             "last_used": views.moment(connection.last_used_at, now),
             "revoked": views.moment(connection.revoked_at, now) if connection.revoked_at else None,
@@ -203,7 +209,7 @@ class ConnectionPages(ConsolePages):
             edit = ConnectionEdit(
                 name=field(form, "name"),
                 notes=field(form, "notes"),
-                redirect_uris_text=field(form, "redirect_uris") if connection.type == "oauth" else None,
+                redirect_uris_text=field(form, "redirect_uris") if has_editable_uris(connection) else None,
             )
             checked = check_edit(edit)
             if isinstance(checked, EditErrors):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from bastion import connection_wording
 from bastion import scopes as scope_rules
@@ -115,6 +116,7 @@ class ConnectionRow:
     name: str
     type: str
     is_dynamic: bool
+    uses_metadata_document: bool
     user_login: str | None
     status: ConnectionStatus
     last_used: Moment
@@ -127,6 +129,7 @@ def connection_row(connection: Connection, user_login: str | None, now: datetime
         name=connection.name,
         type=type_label(connection),
         is_dynamic=connection.is_dynamic,
+        uses_metadata_document=connection.uses_metadata_document,
         user_login=user_login,
         status=connection_status(connection, now, idle_after),
         last_used=moment(connection.last_used_at, now),
@@ -146,6 +149,27 @@ def registration_details(connection: Connection) -> list[tuple[str, str]]:
     details.append(("Registered", exact_utc(connection.created_at)))
     details.append(("Registered from", connection.registered_from_ip or "unknown address"))
     return details
+
+
+@dataclass(frozen=True)
+class MetadataDocument:
+    """Where a metadata-document client's details come from, and when they were fetched."""
+
+    url: str
+    host: str
+    fetched: Moment
+    expires: Moment
+
+
+def metadata_document(connection: Connection, now: datetime) -> MetadataDocument | None:
+    if not connection.uses_metadata_document or connection.client_id is None:
+        return None
+    return MetadataDocument(
+        url=connection.client_id,
+        host=urlsplit(connection.client_id).hostname or connection.client_id,
+        fetched=moment(connection.metadata_fetched_at, now),
+        expires=moment(connection.metadata_expires_at, now),
+    )
 
 
 def credential_noun(connection: Connection) -> str | None:

@@ -34,8 +34,11 @@ EVENTS: dict[str, str] = {
     "connection.revoked": "A connection was revoked; all its tokens and sessions ended.",
     "connection.reactivated": "A revoked connection was allowed again.",
     "connection.updated": "A connection's name, redirect URIs or notes changed.",
-    "client.registered": "An AI tool registered itself (RFC 7591 dynamic registration).",
+    "client.registered": "An AI tool registered itself (RFC 7591 dynamic registration, or the first use of its "
+    "client ID metadata document).",
     "client.registration_refused": "A dynamic registration was refused.",
+    "client.metadata_refused": "A client ID metadata document was refused (switched off, host not allowed, "
+    "unreachable, or not a usable document).",
     "consent.granted": "A user allowed a client.",
     "consent.denied": "A user denied a client.",
     "code.issued": "An authorization code was issued.",

@@ -29,10 +29,12 @@ from bastion.oauth.authorization_request import (
     check_authorization_request,
     multi_params,
 )
+from bastion.oauth.client_metadata_documents import MetadataDocumentRefused, looks_like_metadata_url
 from bastion.oauth.codes import issue_code
 from bastion.oauth.consent import SignedInPerson, consent_page, error_page, needs_consent, scopes_for_choice
 from bastion.oauth.errors import AccessDenied, ConsentRequired, InvalidRequest, LoginRequired, ServerError
 from bastion.oauth.metadata import AUTHORIZATION_PATH
+from bastion.oauth.metadata_document_clients import ensure_current
 from bastion.oauth.parameters import query_parameters, read_browser_form
 from bastion.services import Services
 from bastion.store.models import Connection
@@ -136,8 +138,9 @@ def authorization_endpoint(services: Services, sign_in: BrowserSignIn[Any]) -> H
         person: SignedInPerson,
         scopes: str,
     ) -> Response:
-        if connection.is_dynamic and connection.user_id is None:
-            # A self-registered client belongs to the first person who allows it.
+        if connection.is_dynamic and connection.user_id is None and not connection.uses_metadata_document:
+            # A self-registered client belongs to the first person who allows it; a metadata-document client
+            # is one client_id for everyone who uses that app, so it belongs to nobody alone.
             connection.user_id = person.user.id
         server_settings = await services.server_settings(session)
         code = await issue_code(
@@ -154,8 +157,19 @@ def authorization_endpoint(services: Services, sign_in: BrowserSignIn[Any]) -> H
             with_query(auth.redirect_uri, [("code", code), ("state", auth.state), ("iss", settings.issuer)])
         )
 
+    async def refresh_metadata_document(request: Request, params: Params) -> None:
+        """A client_id that is a URL: its document fetched when needed, before the request's transaction."""
+        client_ids = params.get("client_id", [])
+        if len(client_ids) == 1 and looks_like_metadata_url(client_ids[0]):
+            try:
+                await ensure_current(services, client_ids[0], client_ip(request, settings.trusted_proxies))
+            except MetadataDocumentRefused as refused:
+                # The redirect URIs come from the document, so none can be trusted: the person sees the page.
+                raise AuthorizationRefused(refused) from None
+
     async def handle_get(request: Request) -> Response:
         params = await read_parameters(request)
+        await refresh_metadata_document(request, params)
         # The request exactly as the client sent it (prompt included), to come back to after sign-in.
         requested_path = f"{AUTHORIZATION_PATH}?{request.url.query}"
         now = services.clock()
@@ -197,6 +211,7 @@ def authorization_endpoint(services: Services, sign_in: BrowserSignIn[Any]) -> H
         # A browser submits only the button that was pressed; the first value of each choice counts.
         decision = params.get("decision", [None])[0]
         access = params.get("access", [None])[0]
+        await refresh_metadata_document(request, params)
         now = services.clock()
         async with services.transaction() as session:
             person = await sign_in.current_visitor(request, session, now)

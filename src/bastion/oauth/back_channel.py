@@ -18,15 +18,14 @@ from starlette.responses import Response
 from bastion.governance.audit import record
 from bastion.http_util import CLIENT_CORS, Cors
 from bastion.oauth.client_auth import authenticate_client, read_client_credentials
+from bastion.oauth.client_metadata_documents import looks_like_metadata_url
 from bastion.oauth.errors import OAuthError
 from bastion.oauth.grants.replay import ReplayDetected
-from bastion.oauth.json_endpoint import Attempt, Handler, json_endpoint
+from bastion.oauth.json_endpoint import MAX_AUDITED_CLIENT_ID, Attempt, Handler, json_endpoint
+from bastion.oauth.metadata_document_clients import ensure_current
 from bastion.oauth.parameters import Form, read_form
 from bastion.services import Services
 from bastion.store.models import Connection
-
-# Longest client_id kept in an audit entry: a refused request's client_id is whatever the caller sent.
-MAX_AUDITED_CLIENT_ID = 200
 
 Caller = TypeVar("Caller")
 
@@ -46,6 +45,10 @@ def back_channel_endpoint(
         form = await read_form(request)
         attempt.client_id = form.get("client_id")
         attempt.detail = refusal_detail(form)
+        client_id = presented_client_id(request.headers.get("authorization"), form)
+        if client_id is not None and looks_like_metadata_url(client_id):
+            # Fetched before the transaction; a refused document is the standard invalid_client.
+            await ensure_current(services, client_id, attempt.client_ip, create=False)
         async with services.transaction() as session:
             caller = await authenticate(session, attempt, request.headers.get("authorization"), form)
             return await answer(session, attempt, caller, form)
@@ -54,6 +57,14 @@ def back_channel_endpoint(
         await record_refusal(services, exc, attempt, endpoint=endpoint)
 
     return json_endpoint(services, run, refused, cors=cors)
+
+
+def presented_client_id(authorization: str | None, form: Form) -> str | None:
+    """Who the caller says it is, or None when it says so unreadably (the authentication then explains)."""
+    try:
+        return read_client_credentials(authorization, form).client_id
+    except OAuthError:
+        return None
 
 
 async def authenticate_oauth_client(

@@ -83,7 +83,11 @@ def consent_page(
     """The Allow/Deny page; ``carried_fields`` repeat the authorization request, which the POST re-validates."""
     context = {
         "client_name": connection.name,
-        "is_self_registered": connection.is_dynamic,
+        "is_self_registered": connection.is_dynamic and not connection.uses_metadata_document,
+        # The host that published the client's metadata document: who vouches for the name shown.
+        "metadata_document_host": (
+            urlsplit(connection.client_id or "").hostname if connection.uses_metadata_document else None
+        ),
         "redirect_host": redirect_host(redirect_uri),
         "scope_description": describe_scopes(grantable_scopes),
         "offers_write": scope_rules.WRITE in scope_rules.parse_scope(grantable_scopes),

@@ -24,6 +24,8 @@ from bastion.services import Services
 logger = logging.getLogger("bastion.oauth")
 
 Handler = Callable[[Request], Awaitable[Response]]
+# Longest client_id kept in an audit entry: a refused request's client_id is whatever the caller sent.
+MAX_AUDITED_CLIENT_ID = 200
 
 
 @dataclass

@@ -55,8 +55,9 @@ def authorization_server_metadata(settings: Settings, server_settings: ServerSet
             "service_documentation": base + SERVICE_DOCUMENTATION_PATH,
         }
     )
-    # client_id_metadata_document_supported stays out until client ID metadata documents are
-    # fetched: advertising it now would make CIMD-first clients (Claude Code) send URLs we refuse.
+    if server_settings.client_metadata_documents_enabled:
+        # CIMD §5: advertised only while accepted, so CIMD-first clients (Claude Code) fall back to registering.
+        metadata["client_id_metadata_document_supported"] = True
     return metadata
 
 

@@ -117,6 +117,14 @@ class Connection(Base):
     grant_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     registration_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     registered_from_ip: Mapped[str | None] = mapped_column(String(64))
+    # A client identified by a client ID metadata document (its client_id is the document's URL, migration
+    # 0007): when the document was last fetched, and until when that copy is used before fetching it again.
+    metadata_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    metadata_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def uses_metadata_document(self) -> bool:
+        return self.metadata_fetched_at is not None
 
     # API keys
     key_digest: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -89,6 +89,8 @@ class Connections(Repository):
                 Connection.last_used_at.is_(None),
                 Connection.created_at < registered_before,
                 ~ever_issued_a_token,
+                # A revoked metadata-document client keeps its row: the same client_id URL must stay refused.
+                ~(Connection.metadata_fetched_at.is_not(None) & Connection.revoked_at.is_not(None)),
             )
         )
 
