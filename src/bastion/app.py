@@ -21,6 +21,7 @@ from bastion.mcp.endpoint import McpEndpoint
 from bastion.metrics import metrics_endpoint
 from bastion.oauth.authorize import BrowserSignIn
 from bastion.oauth.routes import oauth_routes
+from bastion.public_prefix import PublicPathPrefix
 from bastion.services import CONSOLE_DIR, Services, build_services
 from bastion.store.db import upgrade_database
 from bastion.tools.catalog import data_env_resolver, default_registry, preview_secret
@@ -133,9 +134,11 @@ def create_app(
     async def not_found(_request: Request, _exc: Exception) -> PlainTextResponse:
         return PlainTextResponse("Not found. The MCP endpoint is /mcp; the console is /console.", status_code=404)
 
+    # Behind a proxy that strips the public URL's path, the console's links and redirects get it back.
+    prefix = [Middleware(PublicPathPrefix, prefix=settings.public_path)] if settings.public_path else []
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders), Middleware(LimitBodySize)],
+        middleware=[*prefix, Middleware(SecurityHeaders), Middleware(LimitBodySize)],
         lifespan=lifespan,
         exception_handlers={404: not_found},
     )
