@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
 from tests.e2e.browser import Account, ScriptedBrowser
 from tests.e2e.mcp_clients import loopback_redirect_uri
 from tests.e2e.node_packages import TESTS_DIR, node_binary, package_dir
-from tests.e2e.server import BastionProcess
+from tests.e2e.server import BastionProcess, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -123,3 +125,63 @@ def test_mcp_inspector_cli_lists_and_calls_tools_with_an_api_key_until_it_is_rev
     bastion.cli("connections", "revoke", str(created["connection_id"]), "--yes")
     refused = inspector_cli(bastion, created["api_key"], "tools/list")
     assert refused.returncode != 0
+
+
+async def jsonrpc_over_stdio(process: asyncio.subprocess.Process, message: dict[str, Any]) -> dict[str, Any] | None:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write((json.dumps(message) + "\n").encode())
+    await process.stdin.drain()
+    if "id" not in message:
+        return None
+    while True:
+        answer = json.loads(await process.stdout.readline())
+        if answer.get("id") == message["id"]:
+            return answer
+
+
+async def test_mcp_remote_registers_itself_signs_in_and_proxies_tools_over_stdio(
+    bastion: BastionProcess, browser: ScriptedBrowser, alice: Account, tmp_path: Path
+) -> None:
+    node = node_binary()
+    entry = package_dir("mcp-remote") / "dist" / "proxy.js"
+    # mcp-remote opens the sign-in page with the system's opener, which honours $BROWSER: ours notes the URL.
+    opened = tmp_path / "opened-urls"
+    fake_browser = tmp_path / "browser.sh"
+    fake_browser.write_text(f'#!/bin/sh\necho "$1" >> "{opened}"\n')
+    fake_browser.chmod(0o755)
+    callback_port = free_port()
+    env = {**os.environ, "BROWSER": str(fake_browser), "MCP_REMOTE_CONFIG_DIR": str(tmp_path / "mcp-auth")}
+    env.pop("DISPLAY", None)
+    process = await asyncio.create_subprocess_exec(
+        node, str(entry), bastion.mcp_url, str(callback_port), cwd=TESTS_DIR, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(CLIENT_TIMEOUT_SECONDS):
+            while not opened.exists():
+                assert process.returncode is None, "mcp-remote stopped before opening the sign-in page"
+                await asyncio.sleep(0.2)
+            await browser.redirect_handler(opened.read_text().splitlines()[0])
+            redirected_to = browser.authorizations[-1].redirected_to
+            assert redirected_to is not None
+            async with httpx2.AsyncClient(trust_env=False) as http:
+                assert (await http.get(redirected_to)).status_code == 200
+            initialize = {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "e2e", "version": "1"},
+            }
+            await jsonrpc_over_stdio(process, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize})
+            await jsonrpc_over_stdio(process, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+            listed = await jsonrpc_over_stdio(process, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+            called = await jsonrpc_over_stdio(
+                process,
+                {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}},
+            )
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await process.wait()
+    assert listed is not None and "whoami" in {tool["name"] for tool in listed["result"]["tools"]}
+    assert called is not None and called["result"]["structuredContent"]["user"]["login"] == alice.login
+    assert browser.authorizations[0].signed_in
