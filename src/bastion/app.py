@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -21,9 +21,11 @@ from bastion.mcp.endpoint import McpEndpoint
 from bastion.metrics import metrics_endpoint
 from bastion.oauth.authorize import BrowserSignIn
 from bastion.oauth.routes import oauth_routes
+from bastion.public_prefix import PublicPathPrefix
 from bastion.services import CONSOLE_DIR, Services, build_services
 from bastion.store.db import upgrade_database
 from bastion.tools.catalog import data_env_resolver, default_registry, preview_secret
+from bastion.tools.registry import ToolRegistry, ToolSpec
 from bastion.web_session import LOGIN_PATH, csrf_ok, current_visitor
 
 # RFC 6749 §10.13 / RFC 9700 §4.16: pages that take a person's decision must never be framed.
@@ -88,10 +90,18 @@ class LimitBodySize:
         await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    services: Services | None = None,
+    extra_tools: Iterable[ToolSpec] = (),
+) -> Starlette:
+    """The whole application. ``extra_tools`` join the product's tools in the one registry (test builds only:
+    the conformance suite's diagnostic tools); ``bastion serve`` never passes any."""
     services = services or build_services(settings, clock)
     resolve_env = data_env_resolver(services.sources, preview_secret(settings))
-    registry = default_registry(resolve_env)
+    registry = ToolRegistry([*default_registry(resolve_env), *extra_tools])
     mcp = McpEndpoint(services, registry)
     # The console's sign-in, lent to the authorization endpoint: the OAuth core knows no cookie or account.
     sign_in = BrowserSignIn(current_visitor=current_visitor, csrf_ok=csrf_ok, login_path=LOGIN_PATH)
@@ -128,9 +138,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
     async def not_found(_request: Request, _exc: Exception) -> PlainTextResponse:
         return PlainTextResponse("Not found. The MCP endpoint is /mcp; the console is /console.", status_code=404)
 
+    # Behind a proxy that strips the public URL's path, the console's links and redirects get it back.
+    prefix = [Middleware(PublicPathPrefix, prefix=settings.public_path)] if settings.public_path else []
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders), Middleware(LimitBodySize)],
+        middleware=[*prefix, Middleware(SecurityHeaders), Middleware(LimitBodySize)],
         lifespan=lifespan,
         exception_handlers={404: not_found},
     )

@@ -47,6 +47,11 @@ class Settings:
         return f"{self.public_url}/mcp"
 
     @property
+    def public_path(self) -> str:
+        """The path of the public URL ("" or "/bastion" behind a proxy that mounts Bastion under a prefix)."""
+        return urlsplit(self.public_url).path
+
+    @property
     def is_https(self) -> bool:
         return self.public_url.startswith("https://")
 

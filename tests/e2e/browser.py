@@ -103,6 +103,8 @@ class Authorization:
     consent_form: Form | None = None
     error: str | None = None
     result: AuthorizationCodeResult | None = None
+    # Where the authorization response sent the browser (the client's redirect URI with code, state, iss).
+    redirected_to: str | None = None
 
 
 class ScriptedBrowser:
@@ -125,6 +127,9 @@ class ScriptedBrowser:
         self.access = access
         self.decision = decision
         self.authorizations: list[Authorization] = []
+        # Under a public URL with a path (a proxy's prefix), the pages' own addresses carry that path too.
+        self.login_path = urlsplit(base_url).path + LOGIN_PATH
+        self.authorize_path = urlsplit(base_url).path + AUTHORIZE_PATH
         # Keeps cookies (session, login CSRF) across pages like a browser; redirects are followed by hand.
         self.http = httpx2.AsyncClient(follow_redirects=False, trust_env=False, timeout=10.0)
 
@@ -136,7 +141,7 @@ class ScriptedBrowser:
         self.authorizations.append(authorization)
         redirect_uri = _single(parse_qs(urlsplit(authorization_url).query), "redirect_uri")
         page = await self.http.get(authorization_url)
-        if _is_redirect_to(page, LOGIN_PATH):
+        if _is_redirect_to(page, self.login_path):
             page = await self._sign_in(page, authorization)
         if page.status_code == 200:
             page = await self._consent(page, authorization)
@@ -151,12 +156,12 @@ class ScriptedBrowser:
         login_page = await self.http.get(_location(redirect))
         if login_page.status_code != 200:
             raise BrowserJourneyFailed(f"the sign-in page answered {login_page.status_code}: {login_page.text[:500]}")
-        form = find_form(login_page, method="post", action=LOGIN_PATH)
+        form = find_form(login_page, method="post", action=self.login_path)
         for needed in ("csrf_token", "next"):
             if needed not in form.hidden:
                 raise BrowserJourneyFailed(f"the sign-in form has no hidden {needed!r} field: {form}")
         signed_in = await self.http.post(
-            urljoin(str(login_page.url), form.action or LOGIN_PATH),
+            urljoin(str(login_page.url), form.action or self.login_path),
             data={**form.hidden, "login": self.login, "password": self.password},
         )
         if signed_in.status_code != 303 or not _location(signed_in).startswith(f"{self.base_url}{AUTHORIZE_PATH}?"):
@@ -168,7 +173,7 @@ class ScriptedBrowser:
         return await self.http.get(_location(signed_in))
 
     async def _consent(self, page: httpx2.Response, authorization: Authorization) -> httpx2.Response:
-        form = find_form(page, method="post", action=AUTHORIZE_PATH)
+        form = find_form(page, method="post", action=self.authorize_path)
         authorization.consent_form = form
         if "csrf_token" not in form.hidden:
             raise BrowserJourneyFailed(f"the consent form has no hidden csrf_token: {form}")
@@ -189,6 +194,7 @@ class ScriptedBrowser:
                 f"expected a redirect to {redirect_uri}, got {page.status_code} "
                 f"{page.headers.get('location')!r}: {page.text[:500]}"
             )
+        authorization.redirected_to = _location(page)
         query = parse_qs(urlsplit(_location(page)).query)
         # RFC 9207 §2: every authorization response names its issuer, byte for byte.
         if _single(query, "iss") != self.issuer:

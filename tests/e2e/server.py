@@ -27,6 +27,8 @@ STARTUP_TIMEOUT_SECONDS = 30.0
 SHUTDOWN_TIMEOUT_SECONDS = 10.0
 CLI_TIMEOUT_SECONDS = 60.0
 PORT_ATTEMPTS = 3
+# The checkout: test builds run as ``python -m tests.e2e...`` from here.
+REPOSITORY = Path(__file__).resolve().parents[2]
 HEALTH_POLL_SECONDS = 0.05
 
 
@@ -124,20 +126,26 @@ def start_bastion(
     startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
     serve_command: Sequence[str] = ("-m", "bastion", "serve"),
     extra_env: dict[str, str] | None = None,
+    public_url: str | None = None,
 ) -> BastionProcess:
-    """Start ``bastion serve`` (or ``serve_command``, which takes the same options) on a free loopback port
-    and return once ``/healthz`` answers."""
+    """Start ``bastion serve`` on a free loopback port and return once ``/healthz`` answers.
+
+    ``serve_command`` runs a test build instead (``-m tests.e2e.diagnostic_serve``), taking the same options;
+    ``extra_env`` adds to its environment; ``public_url`` is the address clients use when a proxy stands in
+    front (``{port}`` is replaced by the server's port)."""
     home.mkdir(parents=True, exist_ok=True)
     failure = ""
     for attempt in range(PORT_ATTEMPTS):
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        env = {**bastion_environment(home, database_url, base_url), **(extra_env or {})}
+        public = (public_url or base_url).replace("{port}", str(port))
+        env = {**bastion_environment(home, database_url, public), **(extra_env or {})}
         log_path = home / f"serve-{port}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, *serve_command, "--host", "127.0.0.1", "--port", str(port), *extra_args],
                 env=env,
+                cwd=REPOSITORY,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -176,7 +184,8 @@ def _wait_until_healthy(server: BastionProcess, timeout: float) -> bool:
 def running_bastion(
     home: Path, database_url: str, *, extra_args: Sequence[str] = (), **options: Any
 ) -> Iterator[BastionProcess]:
-    """``start_bastion`` (``options``: its ``serve_command`` and ``extra_env``), stopped when the block ends."""
+    """``start_bastion`` (``options``: its ``serve_command``, ``extra_env`` and ``public_url``), stopped when the
+    block ends."""
     server = start_bastion(home, database_url, extra_args=extra_args, **options)
     try:
         yield server

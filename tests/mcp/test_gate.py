@@ -7,13 +7,15 @@ from mcp_types import INVALID_REQUEST
 
 from bastion import connections, credentials
 from bastion.mcp.errors import UnsupportedProtocolVersion
-from bastion.mcp.gate import called_tools, check_protocol_version
+from bastion.mcp.gate import called_tools, check_protocol_version, decode_body
 from bastion.server_settings import SWITCHED_OFF_MESSAGE
 from bastion.store.models import Connection, User
 from bastion.store.repositories import StoredSettings, Tokens, Users
 from tests.factories import make_api_key, make_oauth_client
 from tests.mcp.helpers import (
     LEGACY_VERSION,
+    MODERN_VERSION,
+    STREAMABLE_HEADERS,
     audit_events,
     initialize_request,
     make_access_token,
@@ -163,6 +165,8 @@ async def test_the_master_switch_refuses_every_request_with_a_sentence_saying_wh
     assert response.status_code == 503
     body = response.json()
     assert body["jsonrpc"] == "2.0"
+    # JSON-RPC 2.0 §5: the refusal answers the request it refuses, by its id.
+    assert body["id"] == initialize_request()["id"]
     assert body["error"]["message"] == SWITCHED_OFF_MESSAGE
     assert "switched off by an administrator" in body["error"]["message"]
     get_stream = await client.get("/mcp", headers={"Authorization": f"Bearer {key}", "Accept": "text/event-stream"})
@@ -207,14 +211,47 @@ async def test_an_unsupported_protocol_version_header_is_answered_400_naming_the
         response = await client.request(
             method,
             "/mcp",
-            content=b"{}" if method == "POST" else None,
+            content=b'{"jsonrpc":"2.0","id":"probe-7","method":"server/discover"}' if method == "POST" else None,
             headers={"Authorization": f"Bearer {key}", "MCP-Protocol-Version": "1999-01-01"},
         )
         assert response.status_code == 400, method
-        error = response.json()["error"]
+        body = response.json()
+        # JSON-RPC 2.0 §5: the id of the request refused (null where there was no request body to read it from).
+        assert body["id"] == ("probe-7" if method == "POST" else None)
+        error = body["error"]
         assert error["code"] == -32022
         assert "MCP-Protocol-Version '1999-01-01' is not supported" in error["message"]
-        assert LEGACY_VERSION in error["data"]["supported"]
+        assert "leave the header out and start with initialize" in error["message"]
+        # 2026-07-28 UnsupportedProtocolVersionError: the versions to retry with in _meta, and the one asked for.
+        assert error["data"] == {"supported": [MODERN_VERSION], "requested": "1999-01-01"}
+
+
+async def test_the_versions_an_unsupported_version_refusal_names_are_those_server_discover_announces(client, services):
+    key = (await make_api_key(services, await make_member(services))).secret
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+        "io.modelcontextprotocol/clientInfo": {"name": "test", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    discover = {"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {"_meta": meta}}
+    headers = {"MCP-Protocol-Version": MODERN_VERSION, "Mcp-Method": "server/discover"}
+    announced = (await post_mcp(client, discover, token=key, headers=headers)).json()["result"]["supportedVersions"]
+    refused = await post_mcp(client, discover, token=key, headers={**headers, "MCP-Protocol-Version": "v999.0.0"})
+    assert refused.status_code == 400
+    assert refused.json()["id"] == 1
+    assert refused.json()["error"]["data"]["supported"] == announced
+
+
+async def test_a_refusal_of_a_body_that_is_not_one_json_rpc_request_answers_with_a_null_id(client, services):
+    key = (await make_api_key(services, await make_member(services))).secret
+    async with services.transaction() as session:
+        await StoredSettings(session).put("mcp_enabled", False, services.clock())
+    for content in (b"{not json", b'[{"jsonrpc":"2.0","id":1,"method":"ping"}]', b'{"jsonrpc":"2.0","id":true}'):
+        response = await client.post(
+            "/mcp", content=content, headers={**STREAMABLE_HEADERS, "Authorization": f"Bearer {key}"}
+        )
+        assert response.status_code == 503
+        assert response.json()["id"] is None
 
 
 def test_the_protocol_version_rule_accepts_both_eras_and_an_absent_header():
@@ -225,10 +262,13 @@ def test_the_protocol_version_rule_accepts_both_eras_and_an_absent_header():
 
 
 def test_called_tools_are_read_from_single_and_batched_bodies_and_malformed_ones_are_left_to_the_sdk():
-    assert called_tools(b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"}}') == ["a"]
-    assert called_tools(b'[{"method":"tools/call","params":{"name":"a"}},{"method":"tools/list"}]') == ["a"]
-    assert called_tools(b"{not json") == []
-    assert called_tools(b'{"method":"tools/call","params":{"name":7}}') == []
+    def called(body: bytes) -> list[str]:
+        return called_tools(decode_body(body))
+
+    assert called(b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"}}') == ["a"]
+    assert called(b'[{"method":"tools/call","params":{"name":"a"}},{"method":"tools/list"}]') == ["a"]
+    assert called(b"{not json") == []
+    assert called(b'{"method":"tools/call","params":{"name":7}}') == []
 
 
 async def test_every_admitted_request_records_use_so_the_connection_shows_as_connected(client, services, clock):

@@ -26,7 +26,12 @@ class McpEndpoint:
 
     def routes(self) -> list[BaseRoute]:
         metadata = protected_resource_metadata_endpoint(self.services.settings)
+        prefix = self.services.settings.public_path
+        # RFC 9728 §3.1 for a resource with a path prefix (https://example.com/bastion/mcp): the host's
+        # /.well-known/oauth-protected-resource/bastion/mcp, passed on by the proxy unchanged.
+        prefixed = [Route(f"/.well-known/oauth-protected-resource{prefix}/mcp", metadata, methods=["GET", "OPTIONS"])]
         return [
+            *(prefixed if prefix else []),
             # Routed directly, not mounted: a Mount answers POST /mcp with a 307 that clients do not follow.
             Route("/mcp", self.gate),
             Route("/mcp/", self.gate),

@@ -2,7 +2,8 @@
 
 Credential refusals follow RFC 6750 §3 (``WWW-Authenticate: Bearer ...`` with the MCP
 authorization spec's ``resource_metadata`` and ``scope``); transport refusals answer the
-JSON-RPC error shape the MCP SDK uses for its own transport errors.
+JSON-RPC error shape the MCP SDK uses for its own transport errors, with the request's JSON-RPC
+``id`` when the body carried one (JSON-RPC 2.0 §5; the 2026-07-28 transport requires it).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from mcp_types import INVALID_REQUEST, UNSUPPORTED_PROTOCOL_VERSION
+from mcp_types import INVALID_REQUEST, UNSUPPORTED_PROTOCOL_VERSION, RequestId
 from starlette.responses import Response
 
 from bastion import scopes as scope_rules
@@ -42,8 +43,8 @@ class McpRefusal(Exception):
         self.connection_id = connection_id
         self.user_id = user_id
 
-    def response(self, settings: Settings) -> Response:
-        return jsonrpc_error_response(self.status_code, INVALID_REQUEST, self.description)
+    def response(self, settings: Settings, request_id: RequestId | None = None) -> Response:
+        return jsonrpc_error_response(self.status_code, INVALID_REQUEST, self.description, request_id=request_id)
 
 
 class MissingCredential(McpRefusal):
@@ -53,7 +54,7 @@ class MissingCredential(McpRefusal):
     reason = "missing_credential"
     audited = False
 
-    def response(self, settings: Settings) -> Response:
+    def response(self, settings: Settings, request_id: RequestId | None = None) -> Response:
         # RFC 6750 §3.1: no error code when the request carried no authentication information.
         return bearer_error_response(settings, self.status_code, None, self.description)
 
@@ -66,7 +67,7 @@ class InvalidToken(McpRefusal):
         super().__init__(description, **ids)
         self.reason = reason
 
-    def response(self, settings: Settings) -> Response:
+    def response(self, settings: Settings, request_id: RequestId | None = None) -> Response:
         return bearer_error_response(settings, self.status_code, "invalid_token", self.description)
 
 
@@ -78,7 +79,7 @@ class InsufficientScope(McpRefusal):
         super().__init__(description, **ids)
         self.needed = needed
 
-    def response(self, settings: Settings) -> Response:
+    def response(self, settings: Settings, request_id: RequestId | None = None) -> Response:
         return bearer_error_response(
             settings, self.status_code, "insufficient_scope", self.description, scope=self.needed
         )
@@ -91,8 +92,8 @@ class AccessSwitchedOff(McpRefusal):
     def __init__(self, **ids: Any) -> None:
         super().__init__(SWITCHED_OFF_MESSAGE, **ids)
 
-    def response(self, settings: Settings) -> Response:
-        return jsonrpc_error_response(self.status_code, ACCESS_SWITCHED_OFF, self.description)
+    def response(self, settings: Settings, request_id: RequestId | None = None) -> Response:
+        return jsonrpc_error_response(self.status_code, ACCESS_SWITCHED_OFF, self.description, request_id=request_id)
 
 
 class HostNotAllowed(McpRefusal):
@@ -114,23 +115,31 @@ class RequestTooLarge(McpRefusal):
 
 
 class UnsupportedProtocolVersion(McpRefusal):
-    """A client bug rather than a refusal of anyone: answered, not audited."""
+    """A client bug rather than a refusal of anyone: answered, not audited.
+
+    2026-07-28 ``UnsupportedProtocolVersionError``: ``data`` is ``{"supported": [...], "requested": ...}``,
+    where ``supported`` lists the versions a client may retry with in its request ``_meta`` (the ones
+    ``server/discover`` announces); the 2025 handshake versions are reached by ``initialize`` without the header.
+    """
 
     status_code = 400
     reason = "unsupported_protocol_version"
     audited = False
 
-    def __init__(self, requested: str, supported: list[str]) -> None:
+    def __init__(self, requested: str, supported: list[str], handshake: list[str]) -> None:
         super().__init__(
-            f"MCP-Protocol-Version {requested!r} is not supported here. Send one of {', '.join(supported)}, "
-            "or leave the header out on the initialize request."
+            f"MCP-Protocol-Version {requested!r} is not supported here. Send {' or '.join(supported)} "
+            "with the same version in the request's _meta, or leave the header out and start with initialize "
+            f"(protocol versions {', '.join(handshake)})."
         )
         self.requested = requested
         self.supported = supported
 
-    def response(self, settings: Settings) -> Response:
+    def response(self, settings: Settings, request_id: RequestId | None = None) -> Response:
         data = {"supported": self.supported, "requested": self.requested}
-        return jsonrpc_error_response(self.status_code, UNSUPPORTED_PROTOCOL_VERSION, self.description, data)
+        return jsonrpc_error_response(
+            self.status_code, UNSUPPORTED_PROTOCOL_VERSION, self.description, data, request_id=request_id
+        )
 
 
 def bearer_challenge(
@@ -160,10 +169,21 @@ def bearer_error_response(
     )
 
 
-def jsonrpc_error_response(status_code: int, code: int, message: str, data: Any = None) -> Response:
+def jsonrpc_error_response(
+    status_code: int, code: int, message: str, data: Any = None, *, request_id: RequestId | None = None
+) -> Response:
     error: dict[str, Any] = {"code": code, "message": message}
     if data is not None:
         error["data"] = data
-    # The request id is not known here (the body was not read, or is not JSON-RPC): JSON-RPC 2.0 §5 says null.
-    body = {"jsonrpc": "2.0", "id": None, "error": error}
+    # JSON-RPC 2.0 §5: the id of the request answered, or null when it could not be read (no body, not JSON-RPC).
+    body = {"jsonrpc": "2.0", "id": request_id, "error": error}
     return Response(json.dumps(body, ensure_ascii=False), status_code=status_code, media_type="application/json")
+
+
+def jsonrpc_request_id(message: Any) -> RequestId | None:
+    """The ``id`` of a decoded single JSON-RPC request, or None (a batch, a notification, or not JSON-RPC at all)."""
+    request_id = message.get("id") if isinstance(message, dict) else None
+    # JSON-RPC 2.0 §4: a string or a number; a bool is neither, however Python types it.
+    if isinstance(request_id, str) or (isinstance(request_id, int) and not isinstance(request_id, bool)):
+        return request_id
+    return None

@@ -16,7 +16,7 @@ from typing import Any
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, TransportSecuritySettings
 from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
-from mcp_types import INTERNAL_ERROR
+from mcp_types import INTERNAL_ERROR, RequestId
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
 from starlette.authentication import AuthCredentials
 from starlette.requests import Request
@@ -33,6 +33,7 @@ from bastion.mcp.errors import (
     RequestTooLarge,
     UnsupportedProtocolVersion,
     jsonrpc_error_response,
+    jsonrpc_request_id,
 )
 from bastion.mcp.origins import check_host_and_origin
 from bastion.mcp.server import McpUser
@@ -46,17 +47,24 @@ SUPPORTED_PROTOCOL_VERSIONS = [*HANDSHAKE_PROTOCOL_VERSIONS, *MODERN_PROTOCOL_VE
 
 
 def check_protocol_version(requested: str | None) -> None:
-    """MCP Streamable HTTP §Protocol Version Header: an unsupported version is answered 400."""
+    """MCP Streamable HTTP §Protocol Version Header: an unsupported version is answered 400.
+
+    The refusal names the versions the SDK's ``server/discover`` announces, as the SDK's own answer does.
+    """
     if requested is not None and requested not in SUPPORTED_PROTOCOL_VERSIONS:
-        raise UnsupportedProtocolVersion(requested, SUPPORTED_PROTOCOL_VERSIONS)
+        raise UnsupportedProtocolVersion(requested, list(MODERN_PROTOCOL_VERSIONS), list(HANDSHAKE_PROTOCOL_VERSIONS))
 
 
-def called_tools(body: bytes) -> list[str]:
-    """The tool names of the ``tools/call`` requests in a JSON-RPC body; malformed bodies are the SDK's to answer."""
+def decode_body(body: bytes) -> Any:
+    """The JSON of a POST body, or None when it is empty or not JSON (the SDK answers those with its parse error)."""
     try:
-        decoded = json.loads(body) if body else None
+        return json.loads(body) if body else None
     except (ValueError, RecursionError):
-        return []
+        return None
+
+
+def called_tools(decoded: Any) -> list[str]:
+    """The tool names of the ``tools/call`` requests in a decoded JSON-RPC body (single or batch)."""
     messages = decoded if isinstance(decoded, list) else [decoded]
     names = []
     for message in messages:
@@ -139,6 +147,7 @@ class McpGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         settings = self.services.settings
         request = Request(scope)
+        request_id: RequestId | None = None
         try:
             await check_host_and_origin(request, self.security, settings)
             origin = request.headers.get("origin")
@@ -149,15 +158,18 @@ class McpGate:
             if request.method == "OPTIONS":
                 await preflight_response(origin)(scope, receive, send)
                 return
-            check_protocol_version(request.headers.get(MCP_PROTOCOL_VERSION_HEADER))
-            token = bearer_token(request.headers.get("authorization"))
             tool_names: list[str] = []
             if request.method == "POST":
+                # Read before any JSON-RPC refusal, so that refusal answers with the request's id.
                 body, receive = await read_request_body(scope, receive)
-                tool_names = called_tools(body)
+                decoded = decode_body(body)
+                request_id = jsonrpc_request_id(decoded)
+                tool_names = called_tools(decoded)
+            check_protocol_version(request.headers.get(MCP_PROTOCOL_VERSION_HEADER))
+            token = bearer_token(request.headers.get("authorization"))
             principal = await self.admit(token, tool_names)
         except Exception as exc:
-            await (await self.refusal(request, exc))(scope, receive, send)
+            await (await self.refusal(request, exc, request_id))(scope, receive, send)
             return
         assert token is not None  # admit() refuses a request without one
         scope["user"] = McpUser(principal, token, settings.issuer)
@@ -177,12 +189,15 @@ class McpGate:
         await self.services.batch_writer.count_use(principal.connection.id, now)
         return principal
 
-    async def refusal(self, request: Request, exc: Exception) -> Response:
+    async def refusal(self, request: Request, exc: Exception, request_id: RequestId | None = None) -> Response:
         """The one refusal path of /mcp: audit it (through the batch writer), then answer in its wire format."""
         if not isinstance(exc, McpRefusal):
             logger.exception("could not admit an MCP request", exc_info=exc)
             return jsonrpc_error_response(
-                500, INTERNAL_ERROR, "The server could not check this request's credential; try again shortly."
+                500,
+                INTERNAL_ERROR,
+                "The server could not check this request's credential; try again shortly.",
+                request_id=request_id,
             )
         if exc.audited:
             try:
@@ -190,7 +205,7 @@ class McpGate:
             except Exception:
                 # The refusal is still answered; a lost audit entry is logged rather than turned into a 500.
                 logger.exception("could not audit a refused MCP request")
-        return exc.response(self.services.settings)
+        return exc.response(self.services.settings, request_id)
 
     async def audit_refusal(self, request: Request, refusal: McpRefusal) -> None:
         detail: dict[str, Any] = {"reason": refusal.reason, "status": refusal.status_code, "method": request.method}

@@ -18,7 +18,7 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
-from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CAPABILITY
 
 from bastion import __version__
 from bastion.http_util import client_ip
@@ -169,6 +169,11 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
             # MCP tools spec: an unknown tool is a protocol error (-32602), not a tool result.
             raise MCPError(INVALID_PARAMS, message)
         arguments = params.arguments or {}
+        needed = spec.required_client_capabilities
+        if needed is not None and not ctx.session.check_client_capability(needed):
+            refused = missing_client_capability(spec.name, needed)
+            await audit_tool_call(services, ctx, principal, spec.name, arguments, error_result(refused.message), 0)
+            raise refused
         started = time.perf_counter()
         # Switched off in the catalog, or not something the current source can do: refused with the reason.
         refusal = (await availability.read([spec])).refusal(spec)
@@ -189,6 +194,19 @@ def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
         on_call_tool=call_tool,
         # 2026-07-28 Mcp-Param header checks read schemas from here instead of re-running tools/list.
         get_tool_input_schema=lambda name: spec.input_schema if (spec := registry.get(name)) else None,
+    )
+
+
+def missing_client_capability(tool: str, needed: types.ClientCapabilities) -> MCPError:
+    """MCP 2026-07-28 MissingRequiredClientCapabilityError (-32021, HTTP 400): a server must not rely on a
+    capability the client did not declare; ``data.requiredCapabilities`` names what to declare."""
+    names = ", ".join(needed.model_dump(by_alias=True, exclude_none=True)) or "none"
+    data = types.MissingRequiredClientCapabilityErrorData(required_capabilities=needed)
+    return MCPError(
+        MISSING_REQUIRED_CLIENT_CAPABILITY,
+        f"The tool {tool} needs the client capabilities {names}, which this client did not declare. "
+        "Use a client that supports them (declared in its capabilities), or call another tool.",
+        data=data.model_dump(by_alias=True, mode="json", exclude_none=True),
     )
 
 

@@ -19,12 +19,16 @@ def oauth_routes(services: Services, sign_in: BrowserSignIn[Any]) -> list[BaseRo
     token = token_endpoint(services)
     authorize = authorization_endpoint(services, sign_in)
     register = registration_endpoint(services)
+    metadata = authorization_server_metadata_endpoint(services)
+    # RFC 8414 §3.1: for an issuer with a path (https://example.com/bastion) the metadata lives at the host's
+    # /.well-known/oauth-authorization-server/bastion, which the proxy passes on unchanged; the bare path
+    # is where a proxy that strips the prefix delivers <issuer>/.well-known/oauth-authorization-server.
+    well_known = {
+        "/.well-known/oauth-authorization-server",
+        f"/.well-known/oauth-authorization-server{services.settings.public_path}",
+    }
     return [
-        Route(
-            "/.well-known/oauth-authorization-server",
-            authorization_server_metadata_endpoint(services),
-            methods=["GET", "OPTIONS"],
-        ),
+        *(Route(path, metadata, methods=["GET", "OPTIONS"]) for path in sorted(well_known)),
         Route("/oauth/authorize", authorize, methods=["GET", "POST"]),
         Route("/oauth/token", token, methods=["POST", "OPTIONS"]),
         Route("/oauth/register", register, methods=["POST", "OPTIONS"]),

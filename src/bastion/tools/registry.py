@@ -14,7 +14,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from mcp_types import EmbeddedResource
+from mcp_types import ClientCapabilities, EmbeddedResource
 
 from bastion import scopes as scope_rules
 from bastion.sources.port import Capability
@@ -73,6 +73,9 @@ class ToolSpec:
     embedded_resources: Callable[[dict[str, Any]], list[EmbeddedResource]] | None = None
     # What the data source must offer for this tool to be listed and callable (None: every source serves it).
     required_capability: Capability | None = None
+    # What the MCP client must have declared for this tool to run (sampling for a tool that asks the client's
+    # model, elicitation for one that asks the person); None: any client.
+    required_client_capabilities: ClientCapabilities | None = None
     validator: Draft202012Validator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
