@@ -31,7 +31,7 @@ async def test_a_refresh_returns_a_new_pair_in_the_same_family_and_spends_the_ol
     assert second["token_type"] == "Bearer" and second["scope"] == "mcp:read mcp:write"
     old = await stored_token(services, first["refresh_token"])
     new = await stored_token(services, second["refresh_token"])
-    assert old.rotated_at == clock.now and old.replaced_by_id == new.id
+    assert old.rotated_at == clock.now and new.replaces_id == old.id
     assert new.family_id == old.family_id == (await stored_token(services, second["access_token"])).family_id
     assert new.rotated_at is None and new.revoked_at is None
 

@@ -58,41 +58,46 @@ async def issue_tokens(
     the access token was narrowed (RFC 6749 §6); ``replaces`` is the refresh token being rotated.
     """
     session, now, server_settings, connection = grant.session, grant.now, grant.server_settings, grant.client
-    tokens = Tokens(session)
     family = family_id or new_family_id()
     # Everything the access and refresh tokens of one grant share.
     owner = {"connection_id": connection.id, "user_id": user_id, "family_id": family, "code_id": code_id}
+    rows: list[dict[str, Any]] = []
 
-    async def mint(kind: str, prefix: Prefix, token_scopes: str, ttl_seconds: int) -> tuple[str, Token]:
+    def mint(kind: str, prefix: Prefix, token_scopes: str, ttl_seconds: int, replaces_id: int | None) -> str:
         value = credentials.new_credential(prefix)
-        stored = await tokens.add(
-            Token(
-                kind=kind,
-                digest=credentials.digest(value),
-                scopes=token_scopes,
-                resource=resource,
-                created_at=now,
-                expires_at=now + timedelta(seconds=ttl_seconds),
+        rows.append(
+            {
+                "kind": kind,
+                "digest": credentials.digest(value),
+                "scopes": token_scopes,
+                "resource": resource,
+                "created_at": now,
+                "expires_at": now + timedelta(seconds=ttl_seconds),
+                "replaces_id": replaces_id,
                 **owner,
-            )
+            }
         )
-        return value, stored
+        return value
 
-    access_token, _ = await mint("access", Prefix.ACCESS_TOKEN, scopes, server_settings.access_token_ttl_seconds)
+    access_ttl = server_settings.access_token_ttl_seconds
     response: dict[str, Any] = {
-        "access_token": access_token,
+        "access_token": mint("access", Prefix.ACCESS_TOKEN, scopes, access_ttl, None),
         "token_type": "Bearer",
-        "expires_in": server_settings.access_token_ttl_seconds,
+        "expires_in": access_ttl,
         "scope": scopes,
     }
     if grant_type in REFRESHABLE_GRANTS:
-        # Each rotation gets the full lifetime: the setting is how long a client may stay away.
-        refresh_token, stored = await mint(
-            "refresh", Prefix.REFRESH_TOKEN, refresh_scopes or scopes, server_settings.refresh_token_ttl_seconds
+        # Each rotation gets the full lifetime: the setting is how long a client may stay away. The new refresh
+        # token names the one it replaces, so the spent row is written once (by the spend) and never linked after.
+        response["refresh_token"] = mint(
+            "refresh",
+            Prefix.REFRESH_TOKEN,
+            refresh_scopes or scopes,
+            server_settings.refresh_token_ttl_seconds,
+            replaces.id if replaces is not None else None,
         )
-        if replaces is not None:
-            await tokens.link_successor(replaces.id, stored.id)
-        response["refresh_token"] = refresh_token
+    # The pair in one statement, then the audit entry: two statements, committed with the request.
+    await Tokens(session).add_all(rows)
     await record(
         session,
         "token.refreshed" if replaces is not None else "token.issued",

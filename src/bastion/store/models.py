@@ -157,8 +157,9 @@ class AuthorizationCode(HandedOutSecret, Base):
 class Token(Base):
     """An issued access or refresh token.
 
-    Refresh tokens of one grant share a ``family_id``; rotation marks the old one ``rotated_at``
-    and links it to its successor, so reuse can be told apart from the grace-window retry.
+    Refresh tokens of one grant share a ``family_id``; rotation marks the old one ``rotated_at`` and
+    the new one names it in ``replaces_id`` (migration 0004: the old row is written once, by the spend),
+    so reuse can be told apart from the grace-window retry.
     """
 
     __tablename__ = "tokens"
@@ -176,7 +177,7 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    replaced_by_id: Mapped[int | None] = mapped_column(Integer)
+    replaces_id: Mapped[int | None] = mapped_column(Integer, index=True)
     grace_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,9 +1,11 @@
 """The refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
 
-Every refresh spends the presented token (compare-and-set) before minting a new pair in the same
-family. A spent token presented again means one of two things: the client lost the response and
-retries, or someone else holds a copy. Within the grace window, the immediately previous token is
-accepted once more (its unused successor is revoked); anything else revokes the whole family.
+Every refresh spends the presented token before minting a new pair in the same family, with one
+conditional ``UPDATE … RETURNING`` (``Tokens.spend_refresh``); only when it matches nothing is the
+token read, to tell an unknown token from a spent one. A spent token presented again means one of
+two things: the client lost the response and retries, or someone else holds a copy. Within the
+grace window, the immediately previous token is accepted once more (its unused successor is
+revoked); anything else revokes the whole family.
 
 The access tokens of a spent refresh token are left alive until they expire (an hour by default):
 the client may still be using one while it refreshes, and a family revocation kills them anyway.
@@ -93,9 +95,11 @@ def check_refresh_token(token: Token | None, client: Connection, resource: str, 
 
 async def accept_grace_retry(tokens: Tokens, token: Token, now: datetime, grace_seconds: int) -> None:
     """Accept a rotated token once more if its rotation's response was plausibly lost; else contain the family."""
-    assert token.rotated_at is not None
+    if token.rotated_at is None:
+        # Live and unspent, yet the spend matched nothing: a concurrent refresh held it and let it go.
+        raise InvalidGrant("This refresh token was just used by another request; use the tokens that request received.")
     within_window = now - token.rotated_at < timedelta(seconds=grace_seconds)
-    successor = await tokens.get(token.replaced_by_id) if token.replaced_by_id is not None else None
+    successor = await tokens.successor_of(token.id)
     # Only the immediately previous token: its successor was never used (not rotated) nor revoked.
     unused_successor = successor is not None and successor.rotated_at is None and successor.revoked_at is None
     if not (within_window and unused_successor):
@@ -111,25 +115,25 @@ async def rotate_refresh_token(grant: GrantContext, request: RefreshTokenRequest
     session, now, client = grant.session, grant.now, grant.client
     resource = check_resource(list(request.resources), grant.resource_url)
     tokens = Tokens(session)
-    token = check_refresh_token(
-        await tokens.by_digest(credentials.digest(request.refresh_token)), client, resource, now
-    )
-    # Reuse is detected first, whatever else is wrong with the request; a later refusal rolls the spend back.
-    if token.rotated_at is None:
-        # Spend before minting: of two concurrent refreshes with one token, exactly one wins.
-        if not await tokens.rotate(token.id, now):
-            raise InvalidGrant(
-                "This refresh token was just used by another request; use the tokens that request received."
-            )
+    digest = credentials.digest(request.refresh_token)
+    # Spend before minting, in one statement: of two concurrent refreshes with one token, exactly one spends it.
+    # Any later refusal (wrong client, expired, narrower connection, ...) rolls the spend back with the request.
+    spent = await tokens.spend_refresh(digest, now)
+    if spent is not None:
+        token, user_active = check_refresh_token(spent[0], client, resource, now), spent[1]
     else:
+        # Nothing was spent: unknown, not a refresh token, revoked, or spent before (a lost response's retry,
+        # or reuse). Reuse is detected first, whatever else is wrong with the request.
+        token = check_refresh_token(await tokens.by_digest(digest), client, resource, now)
         await accept_grace_retry(tokens, token, now, grant.server_settings.refresh_grace_seconds)
+        user = await Users(session).get(token.user_id) if token.user_id is not None else None
+        user_active = user is not None and user.active
     scopes = within_connection(narrow_scopes(request.scope, token.scopes), client)
-    user = await Users(session).get(token.user_id) if token.user_id is not None else None
-    if user is None or not user.active:
+    if token.user_id is None or not user_active:
         raise InvalidGrant("The user of this sign-in has been deactivated; ask an administrator.")
     return await issue_tokens(
         grant,
-        user_id=user.id,
+        user_id=token.user_id,
         scopes=scopes,
         refresh_scopes=within_connection(token.scopes, client),
         resource=resource,

@@ -1,17 +1,24 @@
 """What an OAuth grant leaves behind: remembered consents, authorization codes, access and refresh tokens.
 
-An atomic protocol step is one call here (``AuthorizationCodes.consume``, ``Tokens.rotate``): a conditional
-UPDATE whose row count says whether this caller won, so two concurrent requests cannot both win.
+An atomic protocol step is one call here (``AuthorizationCodes.consume``, ``Tokens.spend_refresh``): a
+conditional UPDATE that only one caller can match, so two concurrent requests cannot both win.
+
+The refresh grant's hot statements are SQLAlchemy Core (``TOKENS``): the ORM's unit of work buys nothing
+for rows written once and read back by digest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 
-from bastion.store.models import AuthorizationCode, Consent, Token
+from bastion.store.models import AuthorizationCode, Consent, Token, User
 from bastion.store.repositories.base import Repository
+
+TOKENS = cast(Table, Token.__table__)
 
 
 class Consents(Repository):
@@ -57,16 +64,44 @@ class Tokens(Repository):
     async def by_digest(self, digest: str) -> Token | None:
         return await self.session.scalar(select(Token).where(Token.digest == digest))
 
-    async def get(self, token_id: int) -> Token | None:
-        return await self.session.get(Token, token_id)
+    async def add_all(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Store new tokens in one statement (an access token and its refresh token); ``rows`` share their keys."""
+        await self.session.execute(insert(TOKENS), list(rows))
 
-    async def rotate(self, token_id: int, now: datetime) -> bool:
-        """Mark a refresh token spent, compare-and-set; False when a concurrent refresh already spent it."""
-        unspent = update(Token).where(Token.id == token_id, Token.rotated_at.is_(None), Token.revoked_at.is_(None))
-        return await self.rows_changed(unspent.values(rotated_at=now)) == 1
+    async def spend_refresh(self, digest: str, now: datetime) -> tuple[Token, bool] | None:
+        """Spend the unspent, unrevoked refresh token with this digest in one statement (compare-and-set).
 
-    async def link_successor(self, token_id: int, successor_id: int) -> None:
-        await self.session.execute(update(Token).where(Token.id == token_id).values(replaced_by_id=successor_id))
+        Returns the token as spent (``rotated_at`` = ``now``) and whether its user is active, or None when
+        nothing matched: unknown, not a refresh token, revoked, or spent already (``by_digest`` tells which).
+        """
+        user_active = select(User.active).where(User.id == TOKENS.c.user_id).scalar_subquery()
+        unspent = (
+            update(TOKENS)
+            .where(
+                TOKENS.c.digest == digest,
+                TOKENS.c.kind == "refresh",
+                TOKENS.c.rotated_at.is_(None),
+                TOKENS.c.revoked_at.is_(None),
+            )
+            .values(rotated_at=now)
+            .returning(*TOKENS.c, user_active.label("user_active"))
+        )
+        row = (await self.session.execute(unspent)).mappings().one_or_none()
+        if row is None:
+            return None
+        columns = {column.key: row[column.key] for column in TOKENS.c}
+        # A plain instance for the grant's rules, never added to the session: the row is already written.
+        return Token(**columns), bool(row["user_active"])
+
+    async def successor_of(self, token_id: int) -> Token | None:
+        """The refresh token issued last in place of ``token_id`` (a grace retry issues a second one)."""
+        query = (
+            select(Token)
+            .where(Token.replaces_id == token_id, Token.kind == "refresh")
+            .order_by(Token.id.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
 
     async def spend_grace_retry(self, token_id: int, now: datetime) -> bool:
         """Accept a rotated refresh token once more (grace window); compare-and-set, so only one retry wins."""
