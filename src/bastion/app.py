@@ -22,6 +22,7 @@ from bastion.metrics import metrics_endpoint
 from bastion.oauth.authorize import BrowserSignIn
 from bastion.oauth.routes import oauth_routes
 from bastion.services import CONSOLE_DIR, Services, build_services
+from bastion.slow_clients import BodyDeadline
 from bastion.store.db import upgrade_database
 from bastion.tools.catalog import data_env_resolver, default_registry, preview_secret
 from bastion.web_session import LOGIN_PATH, csrf_ok, current_visitor
@@ -126,7 +127,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders), Middleware(LimitBodySize)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(BodyDeadline, seconds=settings.request_read_timeout),
+            Middleware(LimitBodySize),
+        ],
         lifespan=lifespan,
         exception_handlers={404: not_found},
     )

@@ -7,6 +7,7 @@ master switch, ...) live in the database instead: see ``bastion.server_settings`
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -18,6 +19,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 SECRET_KEY_FILE = "secret.key"
 DATABASE_FILE = "bastion.db"
+# Seconds a client has to send a request's headers, and again its body (Apache's mod_reqtimeout uses 20).
+DEFAULT_REQUEST_READ_TIMEOUT = 20.0
+MAX_REQUEST_READ_TIMEOUT = 3600.0
 
 
 class ConfigError(ValueError):
@@ -34,6 +38,7 @@ class Settings:
     secret_key: str
     redis_url: str | None = None
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(default_factory=tuple)
+    request_read_timeout: float = DEFAULT_REQUEST_READ_TIMEOUT
 
     @property
     def issuer(self) -> str:
@@ -73,6 +78,7 @@ class Settings:
             secret_key=secret_key,
             redis_url=env.get("BASTION_REDIS_URL") or None,
             trusted_proxies=parse_trusted_proxies(env.get("BASTION_TRUSTED_PROXIES", "")),
+            request_read_timeout=parse_request_read_timeout(env.get("BASTION_REQUEST_READ_TIMEOUT", "")),
         )
 
 
@@ -122,6 +128,22 @@ def parse_trusted_proxies(value: str) -> tuple[ipaddress.IPv4Network | ipaddress
                 f"BASTION_TRUSTED_PROXIES has {item!r}, which is not an IP address or CIDR (e.g. 10.0.0.0/8)."
             ) from exc
     return tuple(networks)
+
+
+def parse_request_read_timeout(value: str) -> float:
+    if not value.strip():
+        return DEFAULT_REQUEST_READ_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_REQUEST_READ_TIMEOUT:
+        raise ConfigError(
+            f"BASTION_REQUEST_READ_TIMEOUT={value!r} is not usable: give the seconds a client has to send a "
+            f"request's headers, and then its body, between 0 and {MAX_REQUEST_READ_TIMEOUT:g} "
+            f"(default {DEFAULT_REQUEST_READ_TIMEOUT:g})."
+        )
+    return seconds
 
 
 def load_or_create_secret_key(home: Path) -> str:

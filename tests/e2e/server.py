@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,15 +121,19 @@ def start_bastion(
     database_url: str,
     *,
     extra_args: Sequence[str] = (),
+    extra_env: Mapping[str, str] | None = None,
     startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
 ) -> BastionProcess:
-    """Start ``bastion serve`` on a free loopback port and return once ``/healthz`` answers."""
+    """Start ``bastion serve`` on a free loopback port and return once ``/healthz`` answers.
+
+    ``extra_env``: more ``BASTION_*`` settings for this server (e.g. a short request read timeout).
+    """
     home.mkdir(parents=True, exist_ok=True)
     failure = ""
     for attempt in range(PORT_ATTEMPTS):
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        env = bastion_environment(home, database_url, base_url)
+        env = {**bastion_environment(home, database_url, base_url), **(extra_env or {})}
         log_path = home / f"serve-{port}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -170,8 +174,10 @@ def _wait_until_healthy(server: BastionProcess, timeout: float) -> bool:
 
 
 @contextmanager
-def running_bastion(home: Path, database_url: str, *, extra_args: Sequence[str] = ()) -> Iterator[BastionProcess]:
-    server = start_bastion(home, database_url, extra_args=extra_args)
+def running_bastion(
+    home: Path, database_url: str, *, extra_args: Sequence[str] = (), extra_env: Mapping[str, str] | None = None
+) -> Iterator[BastionProcess]:
+    server = start_bastion(home, database_url, extra_args=extra_args, extra_env=extra_env)
     try:
         yield server
     finally:
