@@ -54,6 +54,8 @@ LEAKS = [
     "INSERT INTO",
     "DELETE FROM",
     " WHERE ",
+    # A tool's unexpected failure is answered as a tool result: a 500 in disguise.
+    "failed unexpectedly on the server",
 ]
 Snapshot = dict[str, Any]
 
@@ -61,6 +63,7 @@ Snapshot = dict[str, Any]
 @dataclass(repr=False)
 class World:
     services: Services
+    app: Any
     http: httpx2.AsyncClient
     admin: User
     csrf_token: str
@@ -172,6 +175,7 @@ async def build_world(services: Services, app: Any) -> World:
     http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=PUBLIC_URL)
     return World(
         services=services,
+        app=app,
         http=http,
         admin=admin,
         csrf_token=signed_in.csrf_token,

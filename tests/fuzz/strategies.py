@@ -235,6 +235,12 @@ MCP_METHODS = [
 ]
 TOOL_NAMES = [*catalog_registry().names(), "no_such_tool"]
 MODELS = ["res.partner", "product.product", "sale.order", "account.move", "crm.lead", "hr.employee", "ir.rule"]
+# The stateless protocol's envelope, which lets a tools/call through without an initialize first.
+STATELESS_VERSION = "2026-07-28"
+STATELESS_ENVELOPE = {
+    "io.modelcontextprotocol/protocolVersion": STATELESS_VERSION,
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
 JSONRPC_ID = st.one_of(
     st.integers(), st.integers(min_value=2**63), TEXT, st.none(), st.floats(), st.booleans(), JSON_VALUE
 )

@@ -125,7 +125,7 @@ async def test_the_authorization_endpoint(world: World, data):
 @fuzz_settings(200)
 @given(data=st.data())
 async def test_the_mcp_endpoint(world: World, data):
-    kind = data.draw(st.sampled_from(["jsonrpc", "jsonrpc", "jsonrpc", "deep", "raw"]))
+    kind = data.draw(st.sampled_from(["jsonrpc", "jsonrpc", "deep", "raw"]))
     if kind == "jsonrpc":
         body = fz.json_text(data.draw(fz.JSONRPC_BODY)).encode()
     elif kind == "deep":
@@ -145,6 +145,28 @@ async def test_the_mcp_endpoint(world: World, data):
     path = data.draw(st.sampled_from(["/mcp", "/mcp/"]))
     response = await world.probe(method, path, headers=headers, content=body if method == "POST" else None)
     event(f"{method} {response.status_code}")
+
+
+@fuzz_settings(250)
+@given(data=st.data())
+async def test_every_tool_with_hostile_arguments(world: World, data):
+    """Calls that pass the gate and the SDK (a valid API key, the stateless protocol's envelope), so each
+    tool's own argument rules and the data source meet the hostile values."""
+    params = data.draw(fz.TOOL_CALL_PARAMS)
+    name = params["name"] = data.draw(st.one_of(st.sampled_from(fz.TOOL_NAMES), st.just(params["name"])))
+    params["_meta"] = fz.STATELESS_ENVELOPE
+    message = {"jsonrpc": "2.0", "id": data.draw(st.integers(1, 10**6)), "method": "tools/call", "params": params}
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": fz.STATELESS_VERSION,
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": name.encode("latin-1", "replace").decode("latin-1").replace("\r", "").replace("\n", ""),
+        "Authorization": f"Bearer {world.api_key}",
+    }
+    response = await world.probe("POST", "/mcp", headers=headers, content=fz.json_text(message).encode())
+    outcome = "error" if '"isError":true' in response.text else "result"
+    event(f"{name if name in fz.TOOL_NAMES else 'other'} -> {response.status_code} {outcome}")
 
 
 @fuzz_settings(200)

@@ -49,7 +49,7 @@ PATH_SEGMENTS = st.one_of(
 
 def route_table(world: World) -> list[tuple[str, list[str]]]:
     table: list[tuple[str, list[str]]] = []
-    for route in world.http._transport.app.routes:  # type: ignore[attr-defined]
+    for route in world.app.routes:
         if isinstance(route, Route):
             table.append((route.path, sorted(route.methods or ["GET"])))
         elif isinstance(route, Mount):
