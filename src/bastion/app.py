@@ -23,6 +23,7 @@ from bastion.oauth.authorize import BrowserSignIn
 from bastion.oauth.routes import oauth_routes
 from bastion.public_prefix import PublicPathPrefix
 from bastion.services import CONSOLE_DIR, Services, build_services
+from bastion.slow_clients import BodyDeadline
 from bastion.store.db import upgrade_database
 from bastion.tools.catalog import data_env_resolver, default_registry, preview_secret
 from bastion.tools.registry import ToolRegistry, ToolSpec
@@ -142,7 +143,12 @@ def create_app(
     prefix = [Middleware(PublicPathPrefix, prefix=settings.public_path)] if settings.public_path else []
     app = Starlette(
         routes=routes,
-        middleware=[*prefix, Middleware(SecurityHeaders), Middleware(LimitBodySize)],
+        middleware=[
+            *prefix,
+            Middleware(SecurityHeaders),
+            Middleware(BodyDeadline, seconds=settings.request_read_timeout),
+            Middleware(LimitBodySize),
+        ],
         lifespan=lifespan,
         exception_handlers={404: not_found},
     )

@@ -7,6 +7,7 @@ master switch, ...) live in the database instead: see ``bastion.server_settings`
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -18,6 +19,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 SECRET_KEY_FILE = "secret.key"
 DATABASE_FILE = "bastion.db"
+# Seconds a client has to send a request's headers, and again its body (Apache's mod_reqtimeout uses 20).
+DEFAULT_REQUEST_READ_TIMEOUT = 20.0
+MAX_REQUEST_READ_TIMEOUT = 3600.0
 
 
 class ConfigError(ValueError):
@@ -36,6 +40,7 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(default_factory=tuple)
     # Extra CA certificates (PEM) trusted when fetching client ID metadata documents, beside the system's.
     client_metadata_ca_file: Path | None = None
+    request_read_timeout: float = DEFAULT_REQUEST_READ_TIMEOUT
 
     @property
     def issuer(self) -> str:
@@ -81,6 +86,7 @@ class Settings:
             redis_url=env.get("BASTION_REDIS_URL") or None,
             trusted_proxies=parse_trusted_proxies(env.get("BASTION_TRUSTED_PROXIES", "")),
             client_metadata_ca_file=parse_ca_file(env.get("BASTION_CLIENT_METADATA_CA_FILE", "")),
+            request_read_timeout=parse_request_read_timeout(env.get("BASTION_REQUEST_READ_TIMEOUT", "")),
         )
 
 
@@ -142,6 +148,22 @@ def parse_ca_file(value: str) -> Path | None:
             "certificates, or leave it unset to trust the system's certificate authorities only."
         )
     return path
+
+
+def parse_request_read_timeout(value: str) -> float:
+    if not value.strip():
+        return DEFAULT_REQUEST_READ_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_REQUEST_READ_TIMEOUT:
+        raise ConfigError(
+            f"BASTION_REQUEST_READ_TIMEOUT={value!r} is not usable: give the seconds a client has to send a "
+            f"request's headers, and then its body, between 0 and {MAX_REQUEST_READ_TIMEOUT:g} "
+            f"(default {DEFAULT_REQUEST_READ_TIMEOUT:g})."
+        )
+    return seconds
 
 
 def load_or_create_secret_key(home: Path) -> str:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,9 +123,9 @@ def start_bastion(
     database_url: str,
     *,
     extra_args: Sequence[str] = (),
+    extra_env: Mapping[str, str] | None = None,
     startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
     serve_command: Sequence[str] = ("-m", "bastion", "serve"),
-    extra_env: dict[str, str] | None = None,
     public_url: str | None = None,
 ) -> BastionProcess:
     """Start ``bastion serve`` on a free loopback port and return once ``/healthz`` answers.

@@ -68,6 +68,7 @@ def serve(
     # Imported here: the MCP SDK takes seconds to import, and every other command can do without it.
     from bastion.access_log import uvicorn_log_config
     from bastion.app import create_app
+    from bastion.slow_clients import header_deadline_protocol
 
     uvicorn.run(
         create_app(settings),
@@ -75,6 +76,8 @@ def serve(
         port=port,
         workers=1,
         proxy_headers=False,
+        # h11 with a deadline for each request's headers (uvicorn has none); the body's is the app's own.
+        http=header_deadline_protocol(settings.request_read_timeout),
         log_level="info",
         # The access log writes request lines, query included: secrets in it are replaced first.
         log_config=uvicorn_log_config(),

@@ -190,6 +190,14 @@ async def test_name_search_finds_display_names_containing_the_text(source: SqlSo
     ]
 
 
+async def test_name_search_refuses_a_nul_like_every_text_value(source: SqlSource) -> None:
+    # Found by the fuzz suite: SQLite cut the text at the NUL (and matched every name with an "a"),
+    # PostgreSQL refused it deep in the driver.
+    with pytest.raises(InvalidArguments) as refused:
+        await source.name_search(ALICE, "res.partner", "a\x00b", limit=5)
+    assert str(refused.value) == "name cannot hold the NUL character (\\x00): leave it out of the text to look for."
+
+
 async def test_test_connection_names_the_database_and_the_identity(source: SqlSource, sample_url: str) -> None:
     status = await source.test(ALICE)
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bastion.tools.data.reading import (
+    MAX_OFFSET,
     aggregate_records,
     count_records,
     describe_model,
@@ -50,6 +51,17 @@ async def test_a_limit_over_the_maximum_is_refused_with_the_maximum_not_clamped(
     assert source.calls == []
     with pytest.raises(ToolError, match="over the maximum of 20"):
         await search_records(replace(env, max_limit=20), "res.partner", limit=21)
+
+
+@pytest.mark.parametrize("tool", [search_records, aggregate_records])
+async def test_an_offset_beyond_what_any_source_takes_is_refused_before_any_io(env, source, tool):
+    # Found by the fuzz suite: 10**30 reached SQLite ("Python int too large to convert to SQLite INTEGER").
+    with pytest.raises(ToolError) as refused:
+        await tool(env, "res.partner", offset=10**30)
+    assert str(refused.value) == (
+        f"offset {10**30} is over the maximum of {MAX_OFFSET}; use the next_offset of the previous page."
+    )
+    assert source.calls == []
 
 
 async def test_without_fields_the_model_defaults_are_read_and_binary_fields_left_out(env):

@@ -166,6 +166,8 @@ class SqlSource:
         found = schema.model(model)
         if not isinstance(name, str):
             raise InvalidArguments(f"name is the text to look for, such as 'Azure', not {show(name)}.")
+        if "\x00" in name:
+            raise InvalidArguments("name cannot hold the NUL character (\\x00): leave it out of the text to look for.")
         if found.name_field is None:
             raise InvalidArguments(f"{model} has no name field to search: use search_records with a domain.")
         query = RecordQuery(schema, found)

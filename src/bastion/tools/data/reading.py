@@ -154,6 +154,14 @@ async def find_by_name(
     return {"model": model, "name": name, **probed_page(rows, offset=0, limit=size, pageable=False)}
 
 
+# The largest offset every source takes (Odoo's XML-RPC integers are 32-bit; SQL's OFFSET is at most 64-bit).
+MAX_OFFSET = 2**31 - 1
+
+
 def check_offset(offset: int) -> None:
     if offset < 0:
         raise ToolError(f"offset must be 0 or more (got {offset}); use the next_offset of the previous page.")
+    if offset > MAX_OFFSET:
+        raise ToolError(
+            f"offset {offset} is over the maximum of {MAX_OFFSET}; use the next_offset of the previous page."
+        )
