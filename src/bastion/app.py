@@ -107,7 +107,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, services: Services 
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await upgrade_database(services.engine)
         # The SDK's session manager must run in the parent app's lifespan, or /mcp fails.
-        async with mcp.session_manager.run():
+        async with mcp.session_manager.run(), mcp.streams.watching():
             yield
         await services.aclose()
 

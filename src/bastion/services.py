@@ -14,9 +14,9 @@ from starlette.templating import Jinja2Templates
 from bastion.clock import Clock, utcnow
 from bastion.config import Settings
 from bastion.server_settings import ServerSettings
+from bastion.settings_cache import SettingsCache
 from bastion.sources.runtime import SourceRuntime
 from bastion.store.db import create_engine, create_sessionmaker
-from bastion.store.repositories import StoredSettings
 
 CONSOLE_DIR = Path(__file__).parent / "console"
 
@@ -30,6 +30,8 @@ class Services:
     templates: Jinja2Templates
     # Per-process counters for /metrics; several processes each report their own.
     counters: dict[str, int] = field(default_factory=dict)
+    # Runtime settings held in memory, re-read when the change counter moved (settings_cache.py).
+    settings_cache: SettingsCache = field(default_factory=SettingsCache)
     # The data source the tools use, rebuilt when its stored configuration changes (sources/runtime.py).
     sources: SourceRuntime = field(init=False)
 
@@ -43,7 +45,8 @@ class Services:
             yield session
 
     async def server_settings(self, session: AsyncSession) -> ServerSettings:
-        return ServerSettings.from_stored(await StoredSettings(session).all())
+        """The runtime settings in force: one single-row read of the change counter, the settings from memory."""
+        return await self.settings_cache.current(session)
 
     def count(self, name: str, by: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + by

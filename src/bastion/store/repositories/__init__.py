@@ -2,6 +2,7 @@
 ``AsyncSession``; the caller commits. Every repository is importable from here."""
 
 from bastion.store.repositories.audit import AuditLog, AuditQuery
+from bastion.store.repositories.change_counter import ChangeCounters
 from bastion.store.repositories.connection_listing import ConnectionListing, ListCriteria
 from bastion.store.repositories.connections import Connections
 from bastion.store.repositories.data_sources import DataSources, OdooLinks
@@ -15,6 +16,7 @@ __all__ = [
     "AuditQuery",
     "AuthorizationCodes",
     "BrowserSessions",
+    "ChangeCounters",
     "ConnectionListing",
     "Connections",
     "Consents",
