@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import event
 
 from bastion import accounts, connections
 from bastion.config import Settings
@@ -59,8 +60,9 @@ async def test_deactivating_and_reactivating_a_user_bump_the_counter(services):
     async with services.transaction() as session:
         user = await session.get(type(alice), alice.id)
         await accounts.deactivate_user(session, services.clock(), user, actor_id=None)
+    # One transaction, one change: its connections' revocations and the user's own make one bump.
     after_deactivation = await version(services)
-    assert after_deactivation >= 1
+    assert after_deactivation == 1
     async with services.transaction() as session:
         user = await session.get(type(alice), alice.id)
         await accounts.reactivate_user(session, services.clock(), user, actor_id=None)
@@ -143,3 +145,25 @@ async def test_the_console_and_cli_rules_share_the_bump_for_oauth_clients_too(se
         )
     assert secret.startswith("bst_cs_")
     assert await version(services) == 1
+
+
+async def test_the_counter_moves_once_as_the_last_statement_of_its_transaction(services):
+    """Its row lock is then held only while committing: two concurrent revocations cannot deadlock on it."""
+    alice = await make_user(services, password=None)
+    for _ in range(2):
+        await make_api_key(services, alice)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, _params, _context, _executemany) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(services.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with services.transaction() as session:
+            user = await session.get(type(alice), alice.id)
+            await accounts.deactivate_user(session, services.clock(), user, actor_id=None)
+    finally:
+        event.remove(services.engine.sync_engine, "before_cursor_execute", seen)
+    bumps = [statement for statement in statements if statement.startswith("UPDATE change_counter")]
+    assert len(bumps) == 1, statements
+    assert statements[-1] == bumps[0], statements
