@@ -167,3 +167,10 @@ async def test_the_counter_moves_once_as_the_last_statement_of_its_transaction(s
     bumps = [statement for statement in statements if statement.startswith("UPDATE change_counter")]
     assert len(bumps) == 1, statements
     assert statements[-1] == bumps[0], statements
+
+
+def test_every_table_of_bastions_store_the_counter_included_is_hidden_from_sql_data_sources():
+    from bastion.sources.denylist import STORE_TABLES
+    from bastion.store.models import Base
+
+    assert set(Base.metadata.tables) <= STORE_TABLES
