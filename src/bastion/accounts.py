@@ -15,7 +15,7 @@ from bastion.governance import attempts
 from bastion.governance.audit import record
 from bastion.passwords import check_password_strength, hash_password, verify_password
 from bastion.store.models import BrowserSession, SetupLink, User
-from bastion.store.repositories import BrowserSessions, Connections, SetupLinks, Tokens, Users
+from bastion.store.repositories import BrowserSessions, ChangeCounters, Connections, SetupLinks, Tokens, Users
 
 SETUP_LINK_LIFETIME = timedelta(hours=24)
 BROWSER_SESSION_LIFETIME = timedelta(hours=12)
@@ -203,6 +203,8 @@ async def deactivate_user(session: AsyncSession, now: datetime, user: User, acto
     await BrowserSessions(session).end_all_for_user(user.id)
     await SetupLinks(session).retire_for_user(user.id, now)
     await session.flush()
+    # Their tokens on other users' connections end their open streams too (mcp/streams.py).
+    await ChangeCounters(session).bump()
     await record(
         session,
         "user.deactivated",
@@ -221,6 +223,7 @@ async def reactivate_user(session: AsyncSession, now: datetime, user: User, acto
         raise AccountError(f"{user.login} is already active.")
     user.active = True
     await session.flush()
+    await ChangeCounters(session).bump()
     await record(session, "user.reactivated", now, user_id=actor_id, login=user.login)
 
 

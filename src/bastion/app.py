@@ -120,7 +120,7 @@ def create_app(
         services.batch_writer.start()
         try:
             # The SDK's session manager must run in the parent app's lifespan, or /mcp fails.
-            async with mcp.session_manager.run():
+            async with mcp.session_manager.run(), mcp.streams.watching():
                 yield
         finally:
             # After the last request: what requests queued for the batch writer is written before the store closes.

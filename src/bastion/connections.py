@@ -19,7 +19,7 @@ from bastion.governance.audit import record
 from bastion.oauth.client_metadata import MAX_NAME_LENGTH
 from bastion.oauth.redirect_uris import check_redirect_uris
 from bastion.store.models import Connection, User
-from bastion.store.repositories import Connections, Consents, Tokens, Users
+from bastion.store.repositories import ChangeCounters, Connections, Consents, Tokens, Users
 
 ClientType = Literal["confidential", "public"]
 MAX_NOTES_LENGTH = 4000
@@ -157,6 +157,8 @@ async def rotate_credential(
             "This is a public OAuth client: it has no secret to rotate. Revoke it to end its access instead."
         )
     await session.flush()
+    # Streams opened with the old API key end on every server process (mcp/streams.py).
+    await ChangeCounters(session).bump()
     await record(session, "connection.rotated", now, connection_id=connection.id, user_id=actor_id)
     return new_secret
 
@@ -170,6 +172,8 @@ async def revoke_connection(
     revoked = await Tokens(session).revoke_for_connection(connection.id, now)
     await Consents(session).forget_connection(connection.id)
     await session.flush()
+    # Every server process ends this connection's open streams and sessions within a second (mcp/streams.py).
+    await ChangeCounters(session).bump()
     await record(session, "connection.revoked", now, connection_id=connection.id, user_id=actor_id, tokens=revoked)
     return revoked
 
@@ -180,6 +184,7 @@ async def reactivate_connection(
     """Allow a revoked connection again. Its old tokens stay dead; it must sign in (or use its key) afresh."""
     connection.revoked_at = None
     await session.flush()
+    await ChangeCounters(session).bump()
     await record(session, "connection.reactivated", now, connection_id=connection.id, user_id=actor_id)
 
 

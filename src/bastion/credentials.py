@@ -11,10 +11,7 @@ import hmac
 import secrets
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bastion.store.models import Token
+from typing import Protocol
 
 
 class Prefix(StrEnum):
@@ -68,7 +65,20 @@ class TokenProblem(StrEnum):
     WRONG_RESOURCE = "wrong_resource"
 
 
-def token_problem(token: Token, now: datetime, resource_url: str) -> TokenProblem | None:
+class IssuedToken(Protocol):
+    """What the liveness rule reads of a token: a stored ``Token``, or the row /mcp reads it as."""
+
+    @property
+    def revoked_at(self) -> datetime | None: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+    @property
+    def resource(self) -> str: ...
+
+
+def token_problem(token: IssuedToken, now: datetime, resource_url: str) -> TokenProblem | None:
     """The one rule for "is this token live" (/mcp, introspection, the refresh grant); None while it is."""
     if token.revoked_at is not None:
         return TokenProblem.REVOKED

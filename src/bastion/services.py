@@ -16,9 +16,9 @@ from bastion.config import Settings
 from bastion.governance.batch_writer import BatchWriter
 from bastion.oauth.metadata_fetch import MetadataFetcher
 from bastion.server_settings import ServerSettings
+from bastion.settings_cache import SettingsCache
 from bastion.sources.runtime import SourceRuntime
 from bastion.store.db import create_engine, create_sessionmaker
-from bastion.store.repositories import StoredSettings
 
 CONSOLE_DIR = Path(__file__).parent / "console"
 
@@ -32,6 +32,8 @@ class Services:
     templates: Jinja2Templates
     # Per-process counters for /metrics; several processes each report their own.
     counters: dict[str, int] = field(default_factory=dict)
+    # Runtime settings held in memory, re-read when the change counter moved (settings_cache.py).
+    settings_cache: SettingsCache = field(default_factory=SettingsCache)
     # The data source the tools use, rebuilt when its stored configuration changes (sources/runtime.py).
     sources: SourceRuntime = field(init=False)
     # The per-request audit entries and connection uses, written in batches while the app runs (app.py lifespan).
@@ -51,7 +53,8 @@ class Services:
             yield session
 
     async def server_settings(self, session: AsyncSession) -> ServerSettings:
-        return ServerSettings.from_stored(await StoredSettings(session).all())
+        """The runtime settings in force: one single-row read of the change counter, the settings from memory."""
+        return await self.settings_cache.current(session)
 
     def count(self, name: str, by: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + by

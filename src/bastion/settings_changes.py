@@ -57,7 +57,8 @@ async def apply_settings(
     """Store the submitted settings in the caller's transaction; each value that differs is audited.
 
     Nothing is stored unless every value is acceptable. Returns one ``SettingChange`` per submitted
-    key, in the order given, unchanged values included (their ``changed`` is False).
+    key, in the order given, unchanged values included (their ``changed`` is False). Storing a value bumps
+    the change counter in the same transaction, so every server process uses it from its next request on.
     """
     parsed = parse_settings(submitted)
     stored = StoredSettings(session)

@@ -15,7 +15,7 @@ from tests.mcp.helpers import make_access_token, make_member
 
 async def authenticate(services, token: str | None):
     async with services.transaction() as session:
-        return await authenticate_bearer(session, services.clock(), token, services.settings)
+        return (await authenticate_bearer(session, services.clock(), token, services.settings)).principal
 
 
 def test_the_bearer_scheme_is_case_insensitive_and_no_header_means_no_credential():

@@ -9,6 +9,7 @@ from bastion.mcp.gate import McpGate
 from bastion.mcp.origins import transport_security_settings
 from bastion.mcp.resource_metadata import protected_resource_metadata_endpoint
 from bastion.mcp.server import build_server
+from bastion.mcp.streams import OpenStreams
 from bastion.services import Services
 from bastion.tools.registry import ToolRegistry
 
@@ -22,7 +23,9 @@ class McpEndpoint:
         # Built once; the app lifespan enters session_manager.run(). Stateful, so 2025-11-25 clients get
         # sessions; requests naming 2026-07-28 in MCP-Protocol-Version are served statelessly by the same manager.
         self.session_manager = StreamableHTTPSessionManager(self.server, security_settings=self.security)
-        self.gate = McpGate(services, self.registry, self.session_manager, self.security)
+        # Ends open streams and sessions whose credential is revoked (app lifespan enters streams.watching()).
+        self.streams = OpenStreams(services, self.session_manager)
+        self.gate = McpGate(services, self.registry, self.session_manager, self.security, self.streams)
 
     def routes(self) -> list[BaseRoute]:
         metadata = protected_resource_metadata_endpoint(self.services.settings)

@@ -1,9 +1,11 @@
 """The ASGI gate in front of the SDK's Streamable HTTP transport.
 
 Per request: Host and Origin → protocol version → (POST) read the body → one short transaction
-that authenticates the bearer credential, checks the master switch and the scope of any tool
-call → the use queued for the batch writer → hand the request, with ``scope["user"]`` set, to
-the SDK. A refusal is answered here; its audit entry goes through the batch writer too.
+that authenticates the bearer credential (one joined read that also carries the change counter),
+checks the master switch (settings held in memory while that counter stands still) and the scope of
+any tool call → the use queued for the batch writer → hand the request, with ``scope["user"]`` set,
+to the SDK, registered with ``mcp/streams.py`` so that a later revocation ends it. A refusal is
+answered here; its audit entry goes through the batch writer too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from bastion import scopes as scope_rules
 from bastion.http_util import Cors, client_ip, read_body
-from bastion.mcp.auth import authenticate_bearer, bearer_token
+from bastion.mcp.auth import Authentication, authenticate_bearer, bearer_token
 from bastion.mcp.errors import (
     AccessSwitchedOff,
     InsufficientScope,
@@ -37,6 +39,8 @@ from bastion.mcp.errors import (
 )
 from bastion.mcp.origins import check_host_and_origin
 from bastion.mcp.server import McpUser
+from bastion.mcp.streams import OpenStreams
+from bastion.server_settings import ServerSettings
 from bastion.services import Services
 from bastion.tools.context import Principal
 from bastion.tools.registry import ToolRegistry
@@ -138,11 +142,13 @@ class McpGate:
         registry: ToolRegistry,
         session_manager: StreamableHTTPSessionManager,
         security: TransportSecuritySettings,
+        streams: OpenStreams,
     ) -> None:
         self.services = services
         self.registry = registry
         self.session_manager = session_manager
         self.security = security
+        self.streams = streams
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         settings = self.services.settings
@@ -167,27 +173,34 @@ class McpGate:
                 tool_names = called_tools(decoded)
             check_protocol_version(request.headers.get(MCP_PROTOCOL_VERSION_HEADER))
             token = bearer_token(request.headers.get("authorization"))
-            principal = await self.admit(token, tool_names)
+            admitted, server_settings = await self.admit(token, tool_names)
         except Exception as exc:
             await (await self.refusal(request, exc, request_id))(scope, receive, send)
             return
         assert token is not None  # admit() refuses a request without one
-        scope["user"] = McpUser(principal, token, settings.issuer)
+        principal = admitted.principal
+        scope["user"] = McpUser(principal, token, settings.issuer, server_settings)
         scope["auth"] = AuthCredentials(list(principal.scopes))
-        await self.session_manager.handle_request(scope, receive, send)
+        await self.streams.serve(
+            self.session_manager.handle_request, admitted.credential, admitted.change_version, scope, receive, send
+        )
 
-    async def admit(self, token: str | None, tool_names: list[str]) -> Principal:
+    async def admit(self, token: str | None, tool_names: list[str]) -> tuple[Authentication, ServerSettings]:
         """The one short read transaction of an MCP request, before the SDK (and any tool) runs; the use is queued."""
         now = self.services.clock()
         async with self.services.transaction() as session:
-            principal = await authenticate_bearer(session, now, token, self.services.settings)
+            admitted = await authenticate_bearer(session, now, token, self.services.settings)
+            principal = admitted.principal
+            # From memory unless the counter read with the credential moved: a change any process committed
+            # before this request started is in force now.
+            server_settings = await self.services.settings_cache.at(session, admitted.change_version)
             # Checked after authentication so the audit log names who was turned away; every request, every time.
-            if not (await self.services.server_settings(session)).mcp_enabled:
+            if not server_settings.mcp_enabled:
                 raise AccessSwitchedOff(connection_id=principal.connection.id, user_id=principal.user.id)
             check_tool_scopes(tool_names, self.registry, principal)
         # Off the request path: the batch writer adds it to the connection's count with the other uses of its batch.
         await self.services.batch_writer.count_use(principal.connection.id, now)
-        return principal
+        return admitted, server_settings
 
     async def refusal(self, request: Request, exc: Exception, request_id: RequestId | None = None) -> Response:
         """The one refusal path of /mcp: audit it (through the batch writer), then answer in its wire format."""

@@ -22,6 +22,7 @@ from mcp_types import INTERNAL_ERROR, INVALID_PARAMS, MISSING_REQUIRED_CLIENT_CA
 
 from bastion import __version__
 from bastion.http_util import client_ip
+from bastion.server_settings import ServerSettings
 from bastion.services import Services
 from bastion.tools.availability import ToolAvailability
 from bastion.tools.context import Principal, ServerPort, ToolContext
@@ -40,7 +41,7 @@ AUDIT_TEXT_LIMIT = 2000
 class McpUser(AuthenticatedUser):
     """The SDK's authenticated user (its session-ownership check reads it) carrying Bastion's principal."""
 
-    def __init__(self, principal: Principal, token: str, issuer: str) -> None:
+    def __init__(self, principal: Principal, token: str, issuer: str, server_settings: ServerSettings) -> None:
         super().__init__(
             AccessToken(
                 token=token,
@@ -58,16 +59,22 @@ class McpUser(AuthenticatedUser):
             )
         )
         self.principal = principal
+        # The runtime settings in force when the request was admitted (log_payloads, limits).
+        self.server_settings = server_settings
 
 
-def principal_of(ctx: ServerRequestContext[Any, Any]) -> Principal:
-    """The principal of the HTTP request that carried this message (``ctx.request`` in both protocol eras)."""
+def mcp_user_of(ctx: ServerRequestContext[Any, Any]) -> McpUser:
+    """The admitted user of the HTTP request that carried this message (``ctx.request`` in both protocol eras)."""
     request = ctx.request
     user = request.scope.get("user") if request is not None else None
     if not isinstance(user, McpUser):
         # Only reachable if the SDK were served without McpGate in front of it.
         raise MCPError(INTERNAL_ERROR, "This request reached the MCP server without an authenticated principal.")
-    return user.principal
+    return user
+
+
+def principal_of(ctx: ServerRequestContext[Any, Any]) -> Principal:
+    return mcp_user_of(ctx).principal
 
 
 def to_mcp_tool(spec: ToolSpec) -> types.Tool:
@@ -228,10 +235,8 @@ async def audit_tool_call(
     if outcome.error:
         detail["error"] = outcome.error[:AUDIT_TEXT_LIMIT]
     ip = client_ip(ctx.request, services.settings.trusted_proxies) if ctx.request is not None else None
-    # Read after the tool ran: no transaction is held open while a tool works.
-    async with services.transaction() as session:
-        log_payloads = (await services.server_settings(session)).log_payloads
-    if log_payloads:
+    # The settings the request was admitted with (mcp/gate.py): no transaction after the tool ran.
+    if mcp_user_of(ctx).server_settings.log_payloads:
         detail["arguments"] = audit_payload(arguments)
         if outcome.output is not None:
             detail["result"] = audit_payload(outcome.output)

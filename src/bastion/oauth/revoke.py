@@ -23,7 +23,7 @@ from bastion.oauth.json_endpoint import Attempt
 from bastion.oauth.parameters import Form
 from bastion.services import Services
 from bastion.store.models import Connection
-from bastion.store.repositories import Tokens
+from bastion.store.repositories import ChangeCounters, Tokens
 
 
 async def revoke_token(
@@ -41,6 +41,8 @@ async def revoke_token(
         revoked = 1 if found.revoked_at is None else 0
         await tokens.revoke(found.id, now)
     if revoked:
+        # Streams opened with these tokens end on every server process (mcp/streams.py).
+        await ChangeCounters(session).bump()
         await record(
             session,
             "token.revoked",

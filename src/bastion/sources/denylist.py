@@ -47,6 +47,7 @@ STORE_TABLES = frozenset(
         "data_source",
         "odoo_links",
         "tool_switches",
+        "change_counter",
         "alembic_version",
     }
 )

@@ -190,6 +190,17 @@ class ServerSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ChangeCounter(Base):
+    """One row (id 1) whose ``version`` grows by one in the same transaction as every change that may turn a
+    request away: settings, connection revocation, rotation and reactivation, user (de)activation, token
+    revocation. Every server process compares it with what it holds in memory (``bastion.change_watch``)."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class AuditEvent(Base):
     """Append-only record of what happened. Event names are ``<thing>.<past tense>`` (see governance/audit.py)."""
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion.governance.audit import record
 from bastion.oauth.errors import InvalidGrant
+from bastion.store.repositories import ChangeCounters
 
 
 class ReplayDetected(InvalidGrant, ABC):
@@ -33,6 +34,8 @@ class ReplayDetected(InvalidGrant, ABC):
     async def contain(self, session: AsyncSession, now: datetime, *, client_ip: str | None) -> None:
         detail = await self.revoke_reachable(session, now)
         if detail is not None:
+            # The revoked access tokens' open streams end on every server process (mcp/streams.py).
+            await ChangeCounters(session).bump()
             await record(
                 session,
                 self.event,

@@ -3,6 +3,7 @@
 
 from bastion.store.repositories.attempts import Attempts
 from bastion.store.repositories.audit import AuditLog, AuditQuery
+from bastion.store.repositories.change_counter import ChangeCounters
 from bastion.store.repositories.connection_listing import ConnectionListing, ListCriteria
 from bastion.store.repositories.connections import Connections, ConnectionUse
 from bastion.store.repositories.data_sources import DataSources, OdooLinks
@@ -17,6 +18,7 @@ __all__ = [
     "AuditQuery",
     "AuthorizationCodes",
     "BrowserSessions",
+    "ChangeCounters",
     "ConnectionListing",
     "ConnectionUse",
     "Connections",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bastion.store.models import ServerSetting
 from bastion.store.repositories.base import Repository
+from bastion.store.repositories.change_counter import ChangeCounters
 
 
 class StoredSettings(Repository):
@@ -17,6 +18,7 @@ class StoredSettings(Repository):
         return {row.key: row.value for row in rows}
 
     async def put(self, key: str, value: Any, now: datetime) -> None:
+        """Store one value; the change counter moves in the same transaction (every process re-reads then)."""
         row = await self.session.get(ServerSetting, key)
         if row is None:
             self.session.add(ServerSetting(key=key, value=value, updated_at=now))
@@ -24,3 +26,4 @@ class StoredSettings(Repository):
             row.value = value
             row.updated_at = now
         await self.session.flush()
+        await ChangeCounters(self.session).bump()

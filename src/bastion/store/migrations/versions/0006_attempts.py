@@ -1,7 +1,7 @@
 """attempts counted by the sign-in throttle and the registration limit
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01
 
 Each attempt is reserved (committed) before it is checked and counted after, so a burst of

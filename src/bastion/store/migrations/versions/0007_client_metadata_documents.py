@@ -1,7 +1,7 @@
 """client ID metadata documents: when a connection's document was fetched and until when it is kept
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-01
 """
 
