@@ -16,10 +16,11 @@ async def test_a_setup_link_sets_the_password_once(services):
     user, secret = await _setup_link(services)
     async with services.transaction() as session:
         await accounts.use_setup_link(session, services.clock(), secret, PASSWORD)
+    holder = await accounts.password_holder(services.transaction, "admin", PASSWORD)
     async with services.transaction() as session:
         with pytest.raises(accounts.AccountError, match="already used or is older than 24 hours"):
             await accounts.use_setup_link(session, services.clock(), secret, PASSWORD)
-        assert (await accounts.authenticate(session, services.clock(), "admin", PASSWORD, None)).id == user.id
+        assert (await accounts.authenticate(session, services.clock(), "admin", holder, None)).id == user.id
 
 
 async def test_a_setup_link_expires_after_24_hours(services, clock):
@@ -50,10 +51,12 @@ async def test_a_weak_password_is_refused_and_the_link_stays_usable(services):
 
 async def test_a_wrong_password_or_unknown_login_gives_the_same_message(services):
     await make_user(services, "alice")
-    async with services.transaction() as session:
-        for login, password in (("alice", "wrong password!"), ("nobody", PASSWORD)):
+    for login, password in (("alice", "wrong password!"), ("nobody", PASSWORD)):
+        holder = await accounts.password_holder(services.transaction, login, password)
+        assert holder is None
+        async with services.transaction() as session:
             with pytest.raises(accounts.AccountError, match="The login or password is not right"):
-                await accounts.authenticate(session, services.clock(), login, password, "127.0.0.1")
+                await accounts.authenticate(session, services.clock(), login, holder, "127.0.0.1")
 
 
 async def test_logins_are_unique_regardless_of_case(services):

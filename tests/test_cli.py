@@ -144,8 +144,9 @@ async def test_users_add_reads_the_password_from_stdin_and_the_user_can_sign_in(
         "admin": True,
         "setup_link": None,
     }
+    holder = await accounts.password_holder(services.transaction, "alice", PASSWORD)
     async with services.transaction() as session:
-        user = await accounts.authenticate(session, services.clock(), "alice", PASSWORD, None)
+        user = await accounts.authenticate(session, services.clock(), "alice", holder, None)
     assert user.is_admin
 
 

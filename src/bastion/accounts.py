@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +18,8 @@ from bastion.governance.audit import record
 from bastion.passwords import check_password_strength, hash_password, verify_password
 from bastion.store.models import BrowserSession, SetupLink, User
 from bastion.store.repositories import BrowserSessions, ChangeCounters, Connections, SetupLinks, Tokens, Users
+
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 SETUP_LINK_LIFETIME = timedelta(hours=24)
 BROWSER_SESSION_LIFETIME = timedelta(hours=12)
@@ -109,10 +113,25 @@ async def use_setup_link(session: AsyncSession, now: datetime, secret: str, pass
     return user
 
 
-async def authenticate(session: AsyncSession, now: datetime, login: str, password: str, client_ip: str | None) -> User:
-    user = await Users(session).by_login(login.strip())
-    ok = await verify_password(password, user.password_hash if user else None)
-    if not ok or user is None or not user.active:
+async def password_holder(transaction: Transaction, login: str, password: str) -> int | None:
+    """The id of the user this login and password belong to, or None.
+
+    The password is checked (argon2, tens of milliseconds) outside any transaction of the store: on
+    SQLite a transaction holds the process's one writer, so every other request would wait for it.
+    """
+    async with transaction() as session:
+        user = await Users(session).by_login(login.strip())
+        stored = (user.id, user.password_hash) if user is not None else None
+    ok = await verify_password(password, stored[1] if stored is not None else None)
+    return stored[0] if ok and stored is not None else None
+
+
+async def authenticate(
+    session: AsyncSession, now: datetime, login: str, holder: int | None, client_ip: str | None
+) -> User:
+    """Sign-in with a password ``password_holder`` checked: the active user it belongs to, audited either way."""
+    user = await Users(session).get(holder) if holder is not None else None
+    if user is None or not user.active:
         await record(session, "user.sign_in_failed", now, client_ip=client_ip, login=login[:MAX_LOGIN_LENGTH])
         raise SignInFailed("The login or password is not right. Check both and try again.")
     await record(session, "user.signed_in", now, user_id=user.id, client_ip=client_ip)

@@ -16,6 +16,7 @@ from bastion.sources.odoo_links import (
     OdooLinkError,
     link_odoo_account,
     odoo_link_states,
+    odoo_sign_in_check,
     sign_in_with_odoo,
     unlink_odoo_account,
     verify_odoo_account,
@@ -125,10 +126,27 @@ async def test_relinking_a_rejected_account_makes_it_linked_again(services, runt
 
 
 async def test_the_first_sign_in_with_odoo_creates_a_plain_linked_user_and_the_next_finds_them(services, runtime):
+    verified = await odoo_sign_in_check(runtime, "alice", ALICE_KEY)
     async with services.transaction() as session:
-        first = await sign_in_with_odoo(session, runtime, services.clock(), "alice", ALICE_KEY, client_ip="10.0.0.5")
+        first = await sign_in_with_odoo(
+            session,
+            runtime,
+            services.clock(),
+            "alice",
+            ALICE_KEY,
+            verified,
+            client_ip="10.0.0.5",
+        )
+    verified = await odoo_sign_in_check(runtime, "alice", ALICE_KEY)
     async with services.transaction() as session:
-        again = await sign_in_with_odoo(session, runtime, services.clock(), "alice", ALICE_KEY)
+        again = await sign_in_with_odoo(
+            session,
+            runtime,
+            services.clock(),
+            "alice",
+            ALICE_KEY,
+            verified,
+        )
         link = await OdooLinks(session).get(first.id)
 
     assert (first.login, first.name, first.is_admin, first.password_hash) == ("alice", "Alice Salesman", False, None)
@@ -140,9 +158,18 @@ async def test_the_first_sign_in_with_odoo_creates_a_plain_linked_user_and_the_n
 
 
 async def test_a_wrong_odoo_key_at_sign_in_is_refused_and_audited_as_a_failed_sign_in(services, runtime):
+    verified = await odoo_sign_in_check(runtime, "alice", "wrong-key")
     async with services.transaction() as session:
         with pytest.raises(AccountError, match="Odoo refused the login 'alice' with this API key"):
-            await sign_in_with_odoo(session, runtime, services.clock(), "alice", "wrong-key", client_ip="10.0.0.5")
+            await sign_in_with_odoo(
+                session,
+                runtime,
+                services.clock(),
+                "alice",
+                "wrong-key",
+                verified,
+                client_ip="10.0.0.5",
+            )
 
     (event,) = await audit_events(services, "user.sign_in_failed")
     assert (event.client_ip, event.detail) == ("10.0.0.5", {"login": "alice", "method": "odoo"})
@@ -151,9 +178,17 @@ async def test_a_wrong_odoo_key_at_sign_in_is_refused_and_audited_as_a_failed_si
 async def test_signing_in_with_odoo_never_takes_over_a_bastion_user_of_the_same_login(services, runtime):
     async with services.transaction() as session:
         await create_user(session, services.clock(), login="alice", is_admin=True)
+    verified = await odoo_sign_in_check(runtime, "alice", ALICE_KEY)
     async with services.transaction() as session:
         with pytest.raises(AccountError) as refused:
-            await sign_in_with_odoo(session, runtime, services.clock(), "alice", ALICE_KEY)
+            await sign_in_with_odoo(
+                session,
+                runtime,
+                services.clock(),
+                "alice",
+                ALICE_KEY,
+                verified,
+            )
 
     assert str(refused.value) == (
         "A Bastion user 'alice' already exists and is not linked to this Odoo account: sign in with your Bastion "

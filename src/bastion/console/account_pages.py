@@ -12,6 +12,7 @@ import math
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -34,7 +35,7 @@ from bastion.passwords import (
     verify_password,
 )
 from bastion.sources.configuration import ODOO, current_source_settings
-from bastion.sources.odoo_links import sign_in_with_odoo
+from bastion.sources.odoo_links import OdooAccount, OdooLinkError, odoo_sign_in_check, sign_in_with_odoo
 from bastion.store.models import User
 from bastion.store.repositories import BrowserSessions, Connections
 from bastion.web_session import (
@@ -49,6 +50,7 @@ from bastion.web_session import (
 )
 
 LOGIN_CSRF_COOKIE = "bastion_login_csrf"
+Verified = TypeVar("Verified")  # what a way of signing in found before its transaction (a user id, an Odoo account)
 
 
 def login_csrf_token(request: Request) -> str:
@@ -130,14 +132,17 @@ class AccountPages(ConsolePages):
             error = "Enter both your login and your password."
             return await self.login_page(request, next_path, login=login, error=error, status_code=400)
 
-        async def check(session: AsyncSession, now: datetime, address: str | None) -> User:
+        async def verify() -> int | None:
+            return await accounts.password_holder(self.services.transaction, login, password)
+
+        async def check(session: AsyncSession, now: datetime, address: str | None, holder: int | None) -> User:
             # A failure is audited inside authenticate; it is the only write, so committing it is right.
-            return await accounts.authenticate(session, now, login, password, address)
+            return await accounts.authenticate(session, now, login, holder, address)
 
         async def refused(message: str) -> Response:
             return await self.login_page(request, next_path, login=login, error=message, status_code=400)
 
-        return await self.sign_in(request, login, next_path, check, refused)
+        return await self.sign_in(request, login, next_path, verify, check, refused)
 
     async def login_with_odoo(self, request: Request) -> Response:
         """Sign in with an Odoo login and API key (Odoo sources): throttled and audited like a password sign-in."""
@@ -154,24 +159,34 @@ class AccountPages(ConsolePages):
             error = "Enter both your Odoo login and an Odoo API key."
             return await self.login_page(request, next_path, odoo_login=odoo_login, odoo_error=error, status_code=400)
 
-        async def check(session: AsyncSession, now: datetime, address: str | None) -> User:
+        async def verify() -> OdooAccount | OdooLinkError:
+            return await odoo_sign_in_check(self.services.sources, odoo_login, api_key)
+
+        async def check(
+            session: AsyncSession, now: datetime, address: str | None, verified: OdooAccount | OdooLinkError
+        ) -> User:
             # A refusal is audited inside sign_in_with_odoo (``user.sign_in_failed``, method odoo): keep it.
-            return await sign_in_with_odoo(session, self.services.sources, now, odoo_login, api_key, client_ip=address)
+            return await sign_in_with_odoo(
+                session, self.services.sources, now, odoo_login, api_key, verified, client_ip=address
+            )
 
         async def refused(message: str) -> Response:
             return await self.login_page(request, next_path, odoo_login=odoo_login, odoo_error=message, status_code=400)
 
-        return await self.sign_in(request, odoo_login, next_path, check, refused)
+        return await self.sign_in(request, odoo_login, next_path, verify, check, refused)
 
     async def sign_in(
         self,
         request: Request,
         login: str,
         next_path: str,
-        check: Callable[[AsyncSession, datetime, str | None], Awaitable[User]],
+        verify: Callable[[], Awaitable[Verified]],
+        check: Callable[[AsyncSession, datetime, str | None, Verified], Awaitable[User]],
         refused: Callable[[str], Awaitable[Response]],
     ) -> Response:
-        """Throttle, ``check`` the credentials, start a fresh browser session: the same for every way to sign in."""
+        """Throttle, ``verify`` the credentials (outside any transaction: argon2 or a call to Odoo takes a while,
+        and a transaction holds SQLite's one writer), ``check`` what that found, start a fresh browser session:
+        the same for every way to sign in."""
         now = self.services.clock()
         address = client_ip(request, self.settings.trusted_proxies)
         # Counted before the check, in a transaction of its own: a burst cannot pass the throttle together.
@@ -182,9 +197,11 @@ class AccountPages(ConsolePages):
                 await record(
                     session, "user.sign_in_throttled", now, client_ip=address, login=login[: accounts.MAX_LOGIN_LENGTH]
                 )
-            else:
+        if wait is None:
+            verified = await verify()
+            async with self.services.transaction() as session:
                 try:
-                    user = await check(session, now, address)
+                    user = await check(session, now, address, verified)
                 except AccountError as exc:
                     failed, signed_in = str(exc), None
                     # Only a wrong credential counts; "deactivated" or "not linked" is not a guess.

@@ -57,6 +57,14 @@ class OdooAccount:
     name: str
 
 
+async def odoo_sign_in_check(runtime: SourceRuntime, odoo_login: str, api_key: str) -> OdooAccount | OdooLinkError:
+    """``verify_odoo_account``, its refusal returned rather than raised (``sign_in_with_odoo`` audits it)."""
+    try:
+        return await verify_odoo_account(runtime, odoo_login, api_key)
+    except OdooLinkError as error:
+        return error
+
+
 async def verify_odoo_account(runtime: SourceRuntime, odoo_login: str, api_key: str) -> OdooAccount:
     """Ask Odoo, as this login and key, who it is; raises ``OdooLinkError`` saying what to fix.
 
@@ -124,6 +132,7 @@ async def sign_in_with_odoo(
     now: datetime,
     login: str,
     api_key: str,
+    verified: OdooAccount | OdooLinkError,
     *,
     client_ip: str | None = None,
 ) -> User:
@@ -132,15 +141,15 @@ async def sign_in_with_odoo(
     A Bastion user with the same login but no link to this Odoo login is never taken over: they sign in
     with their password and link the account themselves. Raises ``AccountError`` (``SignInFailed`` when Odoo
     refuses the key, counted by the sign-in throttle), audited like a password
-    sign-in (``user.signed_in`` / ``user.sign_in_failed`` with ``method: odoo``).
+    sign-in (``user.signed_in`` / ``user.sign_in_failed`` with ``method: odoo``). ``verified`` is what
+    ``verify_odoo_account`` answered for ``login`` and ``api_key``, asked before this transaction began.
     """
-    try:
-        account = await verify_odoo_account(runtime, login, api_key)
-    except OdooLinkError as error:
+    if isinstance(verified, OdooLinkError):
         await record(
             session, "user.sign_in_failed", now, client_ip=client_ip, login=login[:MAX_LOGIN_LENGTH], method="odoo"
         )
-        raise SignInFailed(str(error)) from None
+        raise SignInFailed(str(verified))
+    account = verified
     link = await OdooLinks(session).by_odoo_login(account.login)
     if link is not None:
         user = await Users(session).get(link.user_id)
