@@ -615,6 +615,8 @@ async def test_the_first_run_invites_an_existing_administrator_who_has_no_passwo
 async def test_serve_prints_the_setup_link_banner_and_runs_one_worker_without_proxy_headers(bastion, monkeypatch):
     import uvicorn
 
+    from bastion.slow_clients import HeaderDeadlineProtocol
+
     started: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options))
 
@@ -624,16 +626,18 @@ async def test_serve_prints_the_setup_link_banner_and_runs_one_worker_without_pr
     assert "Open this link within 24 hours to set the administrator's password:" in result.stdout
     assert f"{PUBLIC_URL}/console/setup?token=bst_su_" in result.stdout
     assert f"MCP endpoint: {MCP_URL}" in result.stdout
-    assert started == [
-        {
-            "host": "0.0.0.0",
-            "port": 9123,
-            "workers": 1,
-            "proxy_headers": False,
-            "log_level": "info",
-            "log_config": uvicorn_log_config(),
-        }
-    ]
+    [options] = started
+    protocol = options.pop("http")
+    assert options == {
+        "host": "0.0.0.0",
+        "port": 9123,
+        "workers": 1,
+        "proxy_headers": False,
+        "log_level": "info",
+        "log_config": uvicorn_log_config(),
+    }
+    # h11 with the header deadline (slow_clients.py), at BASTION_REQUEST_READ_TIMEOUT's default.
+    assert issubclass(protocol, HeaderDeadlineProtocol) and protocol.header_timeout == 20
 
 
 def test_python_dash_m_bastion_starts_without_importing_the_mcp_sdk():

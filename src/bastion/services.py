@@ -18,7 +18,7 @@ from bastion.oauth.metadata_fetch import MetadataFetcher
 from bastion.server_settings import ServerSettings
 from bastion.settings_cache import SettingsCache
 from bastion.sources.runtime import SourceRuntime
-from bastion.store.db import create_engine, create_sessionmaker
+from bastion.store.db import create_engine, create_sessionmaker, reading_sessionmaker
 
 CONSOLE_DIR = Path(__file__).parent / "console"
 
@@ -40,8 +40,10 @@ class Services:
     batch_writer: BatchWriter = field(init=False)
     # Fetches client ID metadata documents (oauth/metadata_fetch.py); tests give it their resolver and CA.
     metadata_fetcher: MetadataFetcher = field(init=False)
+    _reading: async_sessionmaker[AsyncSession] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._reading = reading_sessionmaker(self.engine)
         self.sources = SourceRuntime(self.settings, self.transaction, self.clock)
         self.batch_writer = BatchWriter(self.transaction)
         self.metadata_fetcher = MetadataFetcher(self.settings.client_metadata_ca_file)
@@ -50,6 +52,13 @@ class Services:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """The one transaction of a request: committed when the block ends, rolled back on any error."""
         async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read_transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads (the hot path's admission, tool availability): on SQLite it does not
+        wait for the process's one writer, nor for another process's write (store/db.py)."""
+        async with self._reading() as session, session.begin():
             yield session
 
     async def server_settings(self, session: AsyncSession) -> ServerSettings:

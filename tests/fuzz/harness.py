@@ -21,13 +21,14 @@ from sqlalchemy import select, update
 from bastion import accounts
 from bastion.credentials import digest
 from bastion.services import Services
-from bastion.store.models import AuditEvent, Base, BrowserSession, User
+from bastion.store.models import Attempt, AuditEvent, Base, BrowserSession, User
 from bastion.web_session import SESSION_COOKIE
 from tests.conftest import PUBLIC_URL
 from tests.factories import PASSWORD, make_api_key, make_oauth_client, make_user
 
-# Tables that record a refusal by design; any other table changed by a refused request is a defect.
-RECORDS_OF_REFUSALS = {AuditEvent.__tablename__}
+# Tables that record a refusal by design (the audit log; the failed sign-ins and registrations the throttles
+# count); any other table changed by a refused request is a defect.
+RECORDS_OF_REFUSALS = {AuditEvent.__tablename__, Attempt.__tablename__}
 # A valid credential's request that the MCP SDK then refuses (a malformed JSON-RPC message) still counts as
 # a use of that credential: when it was last used and how often are records of use, like the audit log.
 RECORDS_OF_USE = {("connections", "last_used_at"), ("connections", "request_count")}

@@ -70,3 +70,27 @@ async def test_a_postgresql_disconnect_found_by_a_statement_fails_that_request_o
     finally:
         await admin.close()
         await engine.dispose()
+
+
+async def test_a_read_transaction_goes_on_while_another_process_holds_sqlites_write_lock(services, database_url):
+    if database_kind(database_url) != "sqlite":
+        pytest.skip("SQLite's write lock is a SQLite case")
+    import sqlite3
+
+    from sqlalchemy import func, select
+
+    from bastion.store.models import User
+
+    other = sqlite3.connect(normalize_database_url(database_url).split(":///", 1)[1], isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # as the CLI does while it writes
+
+        async def read() -> int:
+            async with services.read_transaction() as session:
+                return await session.scalar(select(func.count()).select_from(User)) or 0
+
+        # Waiting for the lock would take the 30 s busy timeout; the read does not wait at all.
+        assert await asyncio.wait_for(read(), timeout=10) >= 0
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

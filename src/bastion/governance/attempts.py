@@ -3,13 +3,15 @@
 Counting, checking, then recording lets every concurrent attempt pass the count at once (of 100
 simultaneous sign-ins, 34 were checked). Instead, on PostgreSQL (READ COMMITTED) and SQLite alike:
 
-1. ``reserve``: the attempt is inserted in a transaction of its own, and committed;
-2. the caller's next transaction counts every committed attempt in the window, its own included;
-   over the limit, it releases its own (deletes it) and refuses.
+1. ``reserve``: the attempt is inserted (``pending``) in a transaction of its own, and committed;
+2. the caller's next transaction takes the kind's check lock (``Attempts.serialize``: one checking
+   transaction at a time, across processes), counts the attempts already let through (``admitted``,
+   and the failures or successes the limit is about), and either marks its own ``admitted`` or
+   releases it (deletes it) and refuses.
 
-Of any set of attempts let through, the one reserved last counted after all the others were committed,
-so it saw them all: at most the limit pass, however many arrive at once. A burst may refuse more than
-strictly needed (each sees the others' reservations until they are released); it never admits more.
+Checks run one after another, and each sees every attempt let through before it, committed: at most
+the limit pass, however many arrive at once; and since attempts still waiting for their check are not
+counted, a burst lets exactly the limit through rather than refusing everyone.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bastion.governance.sign_in_throttle import KNOWN_ADDRESS_FOR, LONGEST_WINDOW, CountedAttempt, Wait, sign_in_wait
 from bastion.store.repositories import Attempts
-from bastion.store.repositories.attempts import FAILED, PENDING, SUCCEEDED
+from bastion.store.repositories.attempts import ADMITTED, FAILED, SUCCEEDED
 
 Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
@@ -78,8 +80,10 @@ async def sign_in_held(session: AsyncSession, reservation: Reservation, now: dat
     """Step 2 for a sign-in: how long it must wait (its reservation then released), or None to check it."""
     login = reservation.login or ""
     attempts = Attempts(session)
+    await attempts.serialize(SIGN_IN)
+    # The failures, and the checks let through whose outcome is not known yet (each may be one more failure).
     counted = await attempts.counted(
-        SIGN_IN, (PENDING, FAILED), now - LONGEST_WINDOW, client_ip=reservation.client_ip, login=login
+        SIGN_IN, (ADMITTED, FAILED), now - LONGEST_WINDOW, client_ip=reservation.client_ip, login=login
     )
     others = [
         CountedAttempt(attempt.at, attempt.login or "", attempt.client_ip)
@@ -90,6 +94,8 @@ async def sign_in_held(session: AsyncSession, reservation: Reservation, now: dat
     wait = sign_in_wait(others, login, reservation.client_ip, now, known_address=known)
     if wait is not None:
         await attempts.release(reservation.id)
+    else:
+        await attempts.settle(reservation.id, ADMITTED)
     return wait
 
 

@@ -188,7 +188,7 @@ class McpGate:
     async def admit(self, token: str | None, tool_names: list[str]) -> tuple[Authentication, ServerSettings]:
         """The one short read transaction of an MCP request, before the SDK (and any tool) runs; the use is queued."""
         now = self.services.clock()
-        async with self.services.transaction() as session:
+        async with self.services.read_transaction() as session:
             admitted = await authenticate_bearer(session, now, token, self.services.settings)
             principal = admitted.principal
             # From memory unless the counter read with the credential moved: a change any process committed

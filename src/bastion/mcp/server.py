@@ -149,7 +149,7 @@ def server_port(services: Services) -> ServerPort:
 
 def build_server(services: Services, registry: ToolRegistry) -> Server[Any]:
     port = server_port(services)
-    availability = ToolAvailability(services.transaction, services.sources)
+    availability = ToolAvailability(services.read_transaction, services.sources)
 
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None

@@ -138,7 +138,7 @@ class OpenStreams:
     async def check(self) -> None:
         """If the change counter moved: end every stream and session whose credential is no longer accepted."""
         recheck, self._recheck = self._recheck, False
-        async with self.services.transaction() as session:
+        async with self.services.read_transaction() as session:
             version = await ChangeCounters(session).version()
             if not recheck and version is not None and version == self._seen_version:
                 return

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bastion.governance.attempts import REGISTRATION, Reservation
 from bastion.oauth.errors import SlowDown
 from bastion.store.repositories import Attempts
-from bastion.store.repositories.attempts import PENDING, SUCCEEDED
+from bastion.store.repositories.attempts import SUCCEEDED
 
 REGISTRATIONS_PER_ADDRESS = 10
 REGISTRATION_WINDOW = timedelta(hours=1)
@@ -35,9 +35,10 @@ async def check_registration_limit(session: AsyncSession, reservation: Reservati
     """Count the committed registrations of the reservation's address; over the limit, ``SlowDown``
     (the caller then releases the reservation)."""
     attempts = Attempts(session)
+    await attempts.serialize(REGISTRATION)  # checks one after another: each sees those let through before it
     await attempts.purge(REGISTRATION, now - REGISTRATION_WINDOW)
     counted = await attempts.counted(
-        REGISTRATION, (PENDING, SUCCEEDED), now - REGISTRATION_WINDOW, client_ip=reservation.client_ip
+        REGISTRATION, (SUCCEEDED,), now - REGISTRATION_WINDOW, client_ip=reservation.client_ip
     )
     retry_after = registration_retry_after([a.at for a in counted if a.id != reservation.id], now)
     if retry_after is not None:

@@ -46,6 +46,7 @@ STORE_TABLES = frozenset(
         "audit_events",
         "data_source",
         "odoo_links",
+        "attempts",
         "tool_switches",
         "change_counter",
         "alembic_version",

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bastion.store import sqlite_inline
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+READ_ONLY_OPTION = "bastion_read_only"  # an execution option: this transaction only reads
 # Longer than any transaction, shorter than the idle timeouts of the usual proxies and firewalls.
 POSTGRES_RECYCLE_SECONDS = 1800
 
@@ -54,7 +55,10 @@ def _sqlite_engine(database_url: str) -> AsyncEngine:
 
 
 def _begin_immediate(connection: SyncConnection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only transaction (``reading_sessionmaker``) begins deferred: it takes neither this process's writer
+    # gate nor SQLite's write lock, so it goes on while another transaction or process writes (WAL).
+    read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _replace_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -66,6 +70,11 @@ def _replace_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any)
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def reading_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for transactions that only read (on SQLite a deferred ``BEGIN``; on PostgreSQL the same as any)."""
+    return async_sessionmaker(engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False)
 
 
 def alembic_config() -> Config:

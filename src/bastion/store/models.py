@@ -268,8 +268,8 @@ class ToolSwitch(Base):
 class Attempt(Base):
     """One attempt a throttle counts (a sign-in, a registration), reserved before it is checked.
 
-    ``outcome`` is ``pending`` while the attempt is checked, then ``failed`` or ``succeeded``; a refused or
-    released attempt is deleted. See ``governance/attempts.py``.
+    ``outcome`` is ``pending`` until the attempt is checked against its limit, ``admitted`` once let through,
+    then ``failed`` or ``succeeded``; a refused or released attempt is deleted. See ``governance/attempts.py``.
     """
 
     __tablename__ = "attempts"

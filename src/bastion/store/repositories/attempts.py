@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from bastion.store.models import Attempt
 from bastion.store.repositories.base import Repository
 
-PENDING = "pending"
+PENDING = "pending"  # reserved, not yet checked against the limit
+ADMITTED = "admitted"  # checked and let through; its outcome not known yet (a password being verified)
 FAILED = "failed"
 SUCCEEDED = "succeeded"
 
 
 class Attempts(Repository):
+    async def serialize(self, kind: str) -> None:
+        """Let one transaction at a time check attempts of ``kind`` against a limit, until it commits.
+
+        PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to add, every transaction of the
+        store begins ``IMMEDIATE`` and so already runs alone (store/db.py).
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = zlib.crc32(f"bastion.attempts.{kind}".encode())
+            await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+
     async def reserve(self, kind: str, now: datetime, client_ip: str, login: str | None = None) -> int:
         attempt = Attempt(kind=kind, login=login, client_ip=client_ip, at=now, outcome=PENDING)
         self.session.add(attempt)
