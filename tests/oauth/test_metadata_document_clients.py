@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bastion import connections
 from bastion.config import Settings
+from bastion.oauth.registration_limit import REGISTRATIONS_PER_ADDRESS
 from bastion.settings_changes import apply_settings
 from bastion.store.models import Connection
 from tests.cimd_server import (
@@ -285,3 +286,19 @@ async def test_a_revoked_metadata_document_client_stays_refused_until_reactivate
         row = await connections.get_connection(session, connection.id)
         await connections.reactivate_connection(session, services.clock(), row)
     assert (await client.get("/oauth/authorize", params=authorize_params(url))).status_code == 200
+
+
+async def test_new_metadata_documents_count_against_the_per_address_registration_limit(client, services, documents):
+    urls = [documents.publish(f"/oauth/client-{n}.json") for n in range(REGISTRATIONS_PER_ADDRESS + 1)]
+    for url in urls[:REGISTRATIONS_PER_ADDRESS]:
+        page = await client.get("/oauth/authorize", params=authorize_params(url))
+        assert page.status_code in (200, 303), page.text  # the sign-in page or its redirect: the URL is known now
+    again = await client.get("/oauth/authorize", params=authorize_params(urls[0]))
+
+    refused = await client.get("/oauth/authorize", params=authorize_params(urls[-1]))
+
+    assert again.status_code in (200, 303)  # a known document is not a new registration
+    assert_page(refused, "Too many registrations from your address (10 per hour)")
+    assert "each new app's metadata document counts as one" in html.unescape(refused.text)
+    assert await stored(services, urls[-1]) is None
+    assert f"/oauth/client-{REGISTRATIONS_PER_ADDRESS}.json" not in documents.hits  # refused before any fetch

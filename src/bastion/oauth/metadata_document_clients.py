@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from bastion import scopes as scope_rules
+from bastion.governance import attempts
 from bastion.governance.audit import record
 from bastion.oauth.client_metadata import ClientRegistration
 from bastion.oauth.client_metadata_documents import (
@@ -23,7 +24,9 @@ from bastion.oauth.client_metadata_documents import (
     check_metadata_url,
     host_allowed,
 )
+from bastion.oauth.errors import SlowDown
 from bastion.oauth.json_endpoint import MAX_AUDITED_CLIENT_ID
+from bastion.oauth.registration_limit import check_registration_limit
 from bastion.server_settings import ServerSettings
 from bastion.services import Services
 from bastion.store.models import Connection
@@ -111,6 +114,29 @@ async def _ensure_current(services: Services, client_id: str, client_ip: str | N
         stored = await Connections(session).by_client_id(client_id)
         if (stored is None and not create) or not needs_fetch(stored, now):
             return
+    # A URL never seen before becomes a connection, as a registration does: it counts against the same
+    # per-address limit, reserved before it is checked (and before anything is fetched).
+    reservation = None
+    if stored is None:
+        reservation = await attempts.reserve(services.transaction, attempts.REGISTRATION, now, client_ip)
+    try:
+        if reservation is not None:
+            async with services.transaction() as session:
+                try:
+                    await check_registration_limit(session, reservation, now)
+                except SlowDown as slow:
+                    raise MetadataDocumentRefused(
+                        f"{slow.description.removesuffix('.')} (each new app's metadata document counts as one)."
+                    ) from None
+        await _fetch_and_store(services, client_id, client_ip)
+    except Exception:
+        if reservation is not None:
+            # Refused or broken: no connection was made, so it stops counting.
+            await attempts.release(services.transaction, reservation)
+        raise
+
+
+async def _fetch_and_store(services: Services, client_id: str, client_ip: str | None) -> None:
     fetched = await services.metadata_fetcher.fetch(client_id)  # outside any transaction: it may take seconds
     registration = check_metadata_document(fetched.body, client_id)
     now = services.clock()
